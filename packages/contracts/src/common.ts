@@ -1,0 +1,17 @@
+import { z } from 'zod';
+
+export const idSchema = z.uuid();
+
+/** Money is an integer count of minor units (RWF exponent 0, USD exponent 2), never a float. */
+export const amountSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+export const positiveAmountSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/** A balance may be negative only on wallet types that allow it (FLOAT). */
+export const balanceSchema = z.number().int();
+
+/** Query parameters arrive as strings: accept a number or its decimal string. */
+export const amountQuery = z.union([amountSchema, z.string().regex(/^\d+$/).transform(Number).pipe(amountSchema)]);
+
+export const booleanQuery = z.union([z.boolean(), z.stringbool()]);
+
+export const dateTimeSchema = z.iso.datetime({ offset: true });
+export const dateTimeQuery = z.iso.datetime({ offset: true }).transform((s) => new Date(s));

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+// Enum values in the old API's order: REST input may send the old numeric code (the index) instead.
+export const ID_TYPES = ['NID', 'PASSPORT'] as const;
+export const GENDERS = ['FEMALE', 'MALE'] as const;
+export const ROLES = ['CUSTOMER', 'ADMIN', 'SYSTEM'] as const;
+export const CURRENCY_CODES = ['RWF', 'USD'] as const;
+export const WALLET_STATUSES = ['ACTIVE', 'INACTIVE', 'DORMANT'] as const;
+export const TRANSACTION_TYPE_STATUSES = ['ACTIVE', 'INACTIVE'] as const;
+export const CHANNEL_TYPES = ['WEB', 'APP', 'KIOSK', 'USSD'] as const;
+export const TRANSACTION_STATUSES = ['COMPLETED', 'REVERSED', 'FAILED', 'CANCELLED', 'PENDING'] as const;
+
+export const idTypeSchema = z.enum(ID_TYPES);
+export const genderSchema = z.enum(GENDERS);
+export const roleSchema = z.enum(ROLES);
+export const currencyCodeSchema = z.enum(CURRENCY_CODES);
+export const walletStatusSchema = z.enum(WALLET_STATUSES);
+export const transactionTypeStatusSchema = z.enum(TRANSACTION_TYPE_STATUSES);
+export const channelTypeSchema = z.enum(CHANNEL_TYPES);
+export const transactionStatusSchema = z.enum(TRANSACTION_STATUSES);
+
+export type IdType = z.infer<typeof idTypeSchema>;
+export type Gender = z.infer<typeof genderSchema>;
+export type Role = z.infer<typeof roleSchema>;
+export type CurrencyCode = z.infer<typeof currencyCodeSchema>;
+export type WalletStatus = z.infer<typeof walletStatusSchema>;
+export type TransactionTypeStatus = z.infer<typeof transactionTypeStatusSchema>;
+export type ChannelType = z.infer<typeof channelTypeSchema>;
+export type TransactionStatus = z.infer<typeof transactionStatusSchema>;
+
+/**
+ * An enum as input: its name, or the old API's numeric code (its index, as a number or a digit string,
+ * since query parameters arrive as strings).
+ */
+export function enumInput<const T extends readonly [string, ...string[]]>(values: T) {
+  const byName = z.enum(values);
+  const byCode = z
+    .union([z.number().int(), z.string().regex(/^\d+$/)])
+    .transform((code, ctx) => {
+      const name = values[Number(code)];
+      if (name === undefined) {
+        ctx.addIssue({ code: 'custom', message: `Unknown code ${code}: expected 0..${values.length - 1}` });
+        return z.NEVER;
+      }
+      return name as T[number];
+    });
+  return z.union([byName, byCode]);
+}

@@ -1,0 +1,47 @@
+import type { SmsJob } from './sms';
+
+/**
+ * How an SMS leaves the system. The worker (production) and the embedded server (in-process) share these,
+ * and both may import only contracts, so the providers live here, behind their own entry point so that
+ * clients importing the schemas never load them. They need nothing but `fetch`.
+ */
+export interface SmsProvider {
+  readonly name: string;
+  send(job: SmsJob): Promise<void>;
+}
+
+/** The development stand-in for a phone: one line per message on stdout. Refused in production. */
+export function createLogSmsProvider(write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)) {
+  return {
+    name: 'log',
+    async send(job: SmsJob) {
+      write(`SMS to ${job.to} [${job.kind}]: ${job.text}`);
+    },
+  } satisfies SmsProvider;
+}
+
+export type HttpSmsProviderOptions = {
+  url: string;
+  username: string;
+  password: string;
+  sender: string;
+  timeoutMs?: number;
+};
+
+/** The old gateway's format: a form POST of recipients, message and sender, with basic auth. */
+export function createHttpSmsProvider(options: HttpSmsProviderOptions) {
+  const authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
+  return {
+    name: 'http',
+    async send(job: SmsJob) {
+      const response = await fetch(options.url, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ recipients: job.to, message: job.text, sender: options.sender }),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      });
+      await response.body?.cancel();
+      if (!response.ok) throw new Error(`SMS gateway answered ${response.status}`);
+    },
+  } satisfies SmsProvider;
+}

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { amountQuery, amountSchema, balanceSchema, dateTimeQuery, dateTimeSchema, idSchema, positiveAmountSchema } from './common';
+import {
+  CHANNEL_TYPES,
+  channelTypeSchema,
+  CURRENCY_CODES,
+  currencyCodeSchema,
+  enumInput,
+  TRANSACTION_STATUSES,
+  TRANSACTION_TYPE_STATUSES,
+  transactionStatusSchema,
+  transactionTypeStatusSchema,
+} from './enums';
+import { paginationInput } from './pagination';
+import { codeSchema } from './wallet';
+
+export const transactionTypeSchema = z.object({
+  id: idSchema,
+  code: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  minimumAmount: amountSchema,
+  maximumAmount: amountSchema,
+  status: transactionTypeStatusSchema,
+});
+export type TransactionType = z.infer<typeof transactionTypeSchema>;
+
+export const transactionTypeCreateInput = z
+  .object({
+    code: codeSchema,
+    name: z.string().trim().min(1).max(100),
+    description: z.string().trim().max(500).optional(),
+    minimumAmount: positiveAmountSchema.default(1),
+    maximumAmount: positiveAmountSchema,
+    status: enumInput(TRANSACTION_TYPE_STATUSES).default('ACTIVE'),
+  })
+  .refine((t) => t.minimumAmount <= t.maximumAmount, {
+    message: 'minimumAmount must not exceed maximumAmount',
+    path: ['minimumAmount'],
+  });
+export type TransactionTypeCreateInput = z.infer<typeof transactionTypeCreateInput>;
+
+export const transactionTypeListInput = paginationInput.extend({
+  code: z.string().max(32).optional(),
+  status: enumInput(TRANSACTION_TYPE_STATUSES).optional(),
+});
+export type TransactionTypeListInput = z.infer<typeof transactionTypeListInput>;
+
+export const transactionTypeStatusInput = z.object({
+  id: idSchema,
+  status: enumInput(TRANSACTION_TYPE_STATUSES),
+});
+
+export const ruleSchema = z.object({
+  transactionTypeId: idSchema,
+  walletTypeId: idSchema,
+  debitAllowed: z.boolean(),
+  creditAllowed: z.boolean(),
+});
+export type Rule = z.infer<typeof ruleSchema>;
+export const ruleSetInput = ruleSchema;
+export const ruleListInput = z.object({
+  transactionTypeId: idSchema.optional(),
+  walletTypeId: idSchema.optional(),
+});
+export type RuleListInput = z.infer<typeof ruleListInput>;
+
+export const transactionSchema = z.object({
+  id: idSchema,
+  referenceNumber: z.string(),
+  externalReferenceNumber: z.string(),
+  transactionTypeId: idSchema,
+  channelType: channelTypeSchema,
+  debitedWalletId: idSchema,
+  creditedWalletId: idSchema,
+  amount: amountSchema,
+  currencyCode: currencyCodeSchema,
+  debitedWalletBalance: balanceSchema,
+  creditedWalletBalance: balanceSchema,
+  status: transactionStatusSchema,
+  statusMessage: z.string().nullable(),
+  reversalOf: idSchema.nullable(),
+  createdAt: dateTimeSchema,
+});
+export type Transaction = z.infer<typeof transactionSchema>;
+
+/** The caller's idempotency key: the same key and payload again returns the first posting. */
+export const externalReferenceSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'externalReferenceNumber must be 1 to 64 letters, digits or . _ : -');
+
+export const transactionCreateInput = z
+  .object({
+    externalReferenceNumber: externalReferenceSchema,
+    transactionTypeId: idSchema.optional(),
+    transactionTypeCode: codeSchema.optional(),
+    channelType: enumInput(CHANNEL_TYPES).default('WEB'),
+    debitedWalletId: idSchema,
+    creditedWalletId: idSchema,
+    amount: positiveAmountSchema,
+    currencyCode: enumInput(CURRENCY_CODES).optional(),
+    statusMessage: z.string().trim().max(200).optional(),
+  })
+  .refine((t) => (t.transactionTypeId === undefined) !== (t.transactionTypeCode === undefined), {
+    message: 'Give exactly one of transactionTypeId or transactionTypeCode',
+    path: ['transactionTypeId'],
+  });
+export type TransactionCreateInput = z.infer<typeof transactionCreateInput>;
+
+export const transactionListInput = paginationInput.extend({
+  id: idSchema.optional(),
+  walletId: idSchema.optional(),
+  debitedWalletId: idSchema.optional(),
+  creditedWalletId: idSchema.optional(),
+  transactionTypeId: idSchema.optional(),
+  status: enumInput(TRANSACTION_STATUSES).optional(),
+  channelType: enumInput(CHANNEL_TYPES).optional(),
+  currencyCode: enumInput(CURRENCY_CODES).optional(),
+  referenceNumber: z.string().max(64).optional(),
+  externalReferenceNumber: z.string().max(64).optional(),
+  reversalOf: idSchema.optional(),
+  amount: amountQuery.optional(),
+  minAmount: amountQuery.optional(),
+  maxAmount: amountQuery.optional(),
+  createdFrom: dateTimeQuery.optional(),
+  createdTo: dateTimeQuery.optional(),
+});
+export type TransactionListInput = z.infer<typeof transactionListInput>;
+
+export const transactionReverseInput = z.object({
+  id: idSchema,
+  statusMessage: z.string().trim().max(200).optional(),
+});
+export type TransactionReverseInput = z.infer<typeof transactionReverseInput>;

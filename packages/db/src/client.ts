@@ -1,0 +1,113 @@
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { withReplicas } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { lockDataDir } from './data-dir-lock';
+import * as schema from './schema';
+import { seedDefaults } from './seed';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema>;
+/** Anything that runs queries: the database itself or an open transaction. */
+export type Queryable = Db | Tx;
+
+export type DatabaseConfig = {
+  /** PostgreSQL 14+; without it the embedded PGlite in `dataDir` is used. */
+  databaseUrl?: string | undefined;
+  /** Read replicas (streaming); lists and lookups go there, writes and postings to the primary. */
+  replicaUrls?: string[] | undefined;
+  dataDir: string;
+  maxConnections?: number | undefined;
+};
+
+export type Database = {
+  kind: 'postgres' | 'embedded';
+  /** The primary: writes, postings, and reads that must see the latest write. */
+  db: Db;
+  /** Reads that tolerate replica lag. The primary when there are no replicas. */
+  reader: Db;
+  /** Applies pending migrations and the default seed; safe to run from several processes at once. */
+  migrate(): Promise<void>;
+  /** Cheap liveness query for `/ready`. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+};
+
+const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
+// Any constant works; it only has to be the same in every process that migrates this database.
+const MIGRATION_LOCK_KEY = 72_917_301;
+
+export function createDatabase(config: DatabaseConfig): Database {
+  return config.databaseUrl ? createPostgres(config.databaseUrl, config) : createEmbedded(config.dataDir);
+}
+
+function createPostgres(url: string, config: DatabaseConfig): Database {
+  const options = {
+    max: config.maxConnections ?? 10,
+    connect_timeout: 5,
+    idle_timeout: 30,
+    onnotice: () => {},
+  };
+  const primaryClient = postgres(url, options);
+  const replicaClients = (config.replicaUrls ?? []).map((u) => postgres(u, options));
+  const primary = drizzlePostgres(primaryClient, { schema }) as unknown as Db;
+  const replicas = replicaClients.map((c) => drizzlePostgres(c, { schema }) as unknown as Db);
+  const [first, ...rest] = replicas;
+  const reader = first ? (withReplicas(primary, [first, ...rest]) as unknown as Db) : primary;
+  return {
+    kind: 'postgres',
+    db: primary,
+    reader,
+    async migrate() {
+      // One connection holds an advisory lock so that replicas starting together migrate once.
+      const client = postgres(url, { ...options, max: 1 });
+      try {
+        await client`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+        const db = drizzlePostgres(client, { schema });
+        await migratePostgres(db, { migrationsFolder });
+        await seedDefaults(db as unknown as Db);
+        await client`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
+      } finally {
+        await client.end();
+      }
+    },
+    async ping() {
+      await primary.execute(sql`select 1`);
+    },
+    async close() {
+      await Promise.all([primaryClient.end({ timeout: 5 }), ...replicaClients.map((c) => c.end({ timeout: 5 }))]);
+    },
+  };
+}
+
+function createEmbedded(dataDir: string): Database {
+  const unlock = lockDataDir(dataDir);
+  const client = new PGlite(dataDir);
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    kind: 'embedded',
+    db,
+    reader: db,
+    async migrate() {
+      await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
+      await seedDefaults(db);
+    },
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    async close() {
+      try {
+        await client.close();
+      } finally {
+        unlock();
+      }
+    },
+  };
+}

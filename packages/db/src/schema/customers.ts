@@ -1,0 +1,27 @@
+import { sql } from 'drizzle-orm';
+import { index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { gender, idType, role } from './enums';
+
+export const customers = pgTable(
+  'customers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    firstName: text('first_name').notNull(),
+    lastName: text('last_name').notNull(),
+    email: text('email').notNull(),
+    phoneNumber: text('phone_number').notNull(),
+    idType: idType('id_type').notNull(),
+    idNumber: text('id_number').notNull(),
+    gender: gender('gender').notNull(),
+    role: role('role').notNull().default('CUSTOMER'),
+    /** argon2id; null for the system account, which can never log in. */
+    passwordHash: text('password_hash'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('customers_email_lower_key').on(sql`lower(${t.email})`),
+    uniqueIndex('customers_phone_number_key').on(t.phoneNumber),
+    uniqueIndex('customers_id_number_key').on(t.idNumber),
+    index('customers_created_at_id_idx').on(t.createdAt, t.id),
+  ],
+);

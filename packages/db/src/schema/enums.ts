@@ -1,0 +1,20 @@
+import {
+  CHANNEL_TYPES,
+  CURRENCY_CODES,
+  GENDERS,
+  ID_TYPES,
+  ROLES,
+  TRANSACTION_STATUSES,
+  TRANSACTION_TYPE_STATUSES,
+  WALLET_STATUSES,
+} from '@tekana/contracts';
+import { pgEnum } from 'drizzle-orm/pg-core';
+
+export const idType = pgEnum('id_type', ID_TYPES);
+export const gender = pgEnum('gender', GENDERS);
+export const role = pgEnum('role', ROLES);
+export const currencyCode = pgEnum('currency_code', CURRENCY_CODES);
+export const walletStatus = pgEnum('wallet_status', WALLET_STATUSES);
+export const transactionTypeStatus = pgEnum('transaction_type_status', TRANSACTION_TYPE_STATUSES);
+export const channelType = pgEnum('channel_type', CHANNEL_TYPES);
+export const transactionStatus = pgEnum('transaction_status', TRANSACTION_STATUSES);

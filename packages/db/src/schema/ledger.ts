@@ -1,0 +1,125 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { customers } from './customers';
+import { channelType, currencyCode, transactionStatus, transactionTypeStatus, walletStatus } from './enums';
+
+const money = (name: string) => bigint(name, { mode: 'number' });
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+
+export const walletTypes = pgTable(
+  'wallet_types',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    code: text('code').notNull().unique(),
+    name: text('name').notNull(),
+    description: text('description'),
+    minimumTransactionAmount: money('minimum_transaction_amount').notNull(),
+    maximumTransactionAmount: money('maximum_transaction_amount').notNull(),
+    allowNegativeBalance: boolean('allow_negative_balance').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [check('wallet_types_limits', sql`0 < ${t.minimumTransactionAmount} and ${t.minimumTransactionAmount} <= ${t.maximumTransactionAmount}`)],
+);
+
+export const wallets = pgTable(
+  'wallets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    walletTypeId: uuid('wallet_type_id')
+      .notNull()
+      .references(() => walletTypes.id),
+    currencyCode: currencyCode('currency_code').notNull(),
+    accountNumber: text('account_number').notNull().unique(),
+    currentBalance: money('current_balance').notNull().default(0),
+    status: walletStatus('status').notNull().default('ACTIVE'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('wallets_customer_id_idx').on(t.customerId, t.createdAt, t.id),
+    index('wallets_created_at_id_idx').on(t.createdAt, t.id),
+  ],
+);
+
+export const transactionTypes = pgTable(
+  'transaction_types',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    code: text('code').notNull().unique(),
+    name: text('name').notNull(),
+    description: text('description'),
+    minimumAmount: money('minimum_amount').notNull(),
+    maximumAmount: money('maximum_amount').notNull(),
+    status: transactionTypeStatus('status').notNull().default('ACTIVE'),
+    createdAt: createdAt(),
+  },
+  (t) => [check('transaction_types_limits', sql`0 < ${t.minimumAmount} and ${t.minimumAmount} <= ${t.maximumAmount}`)],
+);
+
+/** Which wallet types a transaction type may debit and credit; no row means neither. */
+export const walletTypeRules = pgTable(
+  'wallet_type_rules',
+  {
+    transactionTypeId: uuid('transaction_type_id')
+      .notNull()
+      .references(() => transactionTypes.id),
+    walletTypeId: uuid('wallet_type_id')
+      .notNull()
+      .references(() => walletTypes.id),
+    debitAllowed: boolean('debit_allowed').notNull(),
+    creditAllowed: boolean('credit_allowed').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.transactionTypeId, t.walletTypeId] })],
+);
+
+/** One row per posting, holding both balances after it. Rows are never deleted; only status changes. */
+export const transactions = pgTable(
+  'transactions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    referenceNumber: text('reference_number').notNull().unique(),
+    externalReferenceNumber: text('external_reference_number').notNull().unique(),
+    /** Fingerprint of the request that made this posting: the same key with another payload is a 409. */
+    requestHash: text('request_hash').notNull(),
+    transactionTypeId: uuid('transaction_type_id')
+      .notNull()
+      .references(() => transactionTypes.id),
+    channelType: channelType('channel_type').notNull(),
+    debitedWalletId: uuid('debited_wallet_id')
+      .notNull()
+      .references(() => wallets.id),
+    creditedWalletId: uuid('credited_wallet_id')
+      .notNull()
+      .references(() => wallets.id),
+    amount: money('amount').notNull(),
+    currencyCode: currencyCode('currency_code').notNull(),
+    debitedWalletBalance: money('debited_wallet_balance').notNull(),
+    creditedWalletBalance: money('credited_wallet_balance').notNull(),
+    status: transactionStatus('status').notNull().default('COMPLETED'),
+    statusMessage: text('status_message'),
+    reversalOf: uuid('reversal_of'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check('transactions_amount_positive', sql`${t.amount} > 0`),
+    check('transactions_two_wallets', sql`${t.debitedWalletId} <> ${t.creditedWalletId}`),
+    // A posting is reversed at most once, even under concurrent reversals.
+    uniqueIndex('transactions_reversal_of_key').on(t.reversalOf),
+    index('transactions_created_at_id_idx').on(t.createdAt, t.id),
+    index('transactions_debited_wallet_idx').on(t.debitedWalletId, t.createdAt, t.id),
+    index('transactions_credited_wallet_idx').on(t.creditedWalletId, t.createdAt, t.id),
+  ],
+);
