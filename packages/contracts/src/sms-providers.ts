@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { SmsJob } from './sms';
 
 /**
@@ -44,4 +45,25 @@ export function createHttpSmsProvider(options: HttpSmsProviderOptions) {
       if (!response.ok) throw new Error(`SMS gateway answered ${response.status}`);
     },
   } satisfies SmsProvider;
+}
+
+/** The SMS settings both the server (embedded delivery) and the worker read from the environment. */
+export const smsProviderEnvSchema = z.object({
+  SMS_PROVIDER: z.enum(['log', 'http']).default('log'),
+  SMS_GATEWAY_URL: z.url().optional(),
+  SMS_USERNAME: z.string().default(''),
+  SMS_PASSWORD: z.string().default(''),
+  SMS_SENDER: z.string().default('Tekana'),
+});
+export type SmsProviderEnv = z.infer<typeof smsProviderEnvSchema>;
+
+export function createSmsProvider(env: SmsProviderEnv): SmsProvider {
+  if (env.SMS_PROVIDER === 'log') return createLogSmsProvider();
+  if (!env.SMS_GATEWAY_URL) throw new Error('SMS_GATEWAY_URL is required when SMS_PROVIDER=http');
+  return createHttpSmsProvider({
+    url: env.SMS_GATEWAY_URL,
+    username: env.SMS_USERNAME,
+    password: env.SMS_PASSWORD,
+    sender: env.SMS_SENDER,
+  });
 }

@@ -15,7 +15,7 @@ import { customers } from './customers';
 import { channelType, currencyCode, transactionStatus, transactionTypeStatus, walletStatus } from './enums';
 
 const money = (name: string) => bigint(name, { mode: 'number' });
-const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow();
 
 export const walletTypes = pgTable(
   'wallet_types',

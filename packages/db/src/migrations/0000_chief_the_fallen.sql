@@ -17,7 +17,7 @@ CREATE TABLE "customers" (
 	"gender" "gender" NOT NULL,
 	"role" "role" DEFAULT 'CUSTOMER' NOT NULL,
 	"password_hash" text,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "transaction_types" (
@@ -28,7 +28,7 @@ CREATE TABLE "transaction_types" (
 	"minimum_amount" bigint NOT NULL,
 	"maximum_amount" bigint NOT NULL,
 	"status" "transaction_type_status" DEFAULT 'ACTIVE' NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "transaction_types_code_unique" UNIQUE("code"),
 	CONSTRAINT "transaction_types_limits" CHECK (0 < "transaction_types"."minimum_amount" and "transaction_types"."minimum_amount" <= "transaction_types"."maximum_amount")
 );
@@ -49,7 +49,7 @@ CREATE TABLE "transactions" (
 	"status" "transaction_status" DEFAULT 'COMPLETED' NOT NULL,
 	"status_message" text,
 	"reversal_of" uuid,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "transactions_reference_number_unique" UNIQUE("reference_number"),
 	CONSTRAINT "transactions_external_reference_number_unique" UNIQUE("external_reference_number"),
 	CONSTRAINT "transactions_amount_positive" CHECK ("transactions"."amount" > 0),
@@ -72,7 +72,7 @@ CREATE TABLE "wallet_types" (
 	"minimum_transaction_amount" bigint NOT NULL,
 	"maximum_transaction_amount" bigint NOT NULL,
 	"allow_negative_balance" boolean DEFAULT false NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "wallet_types_code_unique" UNIQUE("code"),
 	CONSTRAINT "wallet_types_limits" CHECK (0 < "wallet_types"."minimum_transaction_amount" and "wallet_types"."minimum_transaction_amount" <= "wallet_types"."maximum_transaction_amount")
 );
@@ -85,7 +85,7 @@ CREATE TABLE "wallets" (
 	"account_number" text NOT NULL,
 	"current_balance" bigint DEFAULT 0 NOT NULL,
 	"status" "wallet_status" DEFAULT 'ACTIVE' NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "wallets_account_number_unique" UNIQUE("account_number")
 );
 --> statement-breakpoint

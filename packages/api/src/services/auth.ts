@@ -1,0 +1,125 @@
+import { createHmac, randomInt } from 'node:crypto';
+import {
+  type Customer,
+  DomainError,
+  type LoginInput,
+  type RegisterInput,
+  type Role,
+  type ValidateOtpInput,
+} from '@tekana/contracts';
+import { customers, type Database } from '@tekana/db';
+import argon2 from 'argon2';
+import { eq, sql } from 'drizzle-orm';
+import { jwtVerify, SignJWT } from 'jose';
+import type { Actor } from '../trpc';
+import type { OtpStore } from '../ports/otp-store';
+import type { RateLimiter } from '../ports/rate-limiter';
+import type { SmsQueue } from '../ports/sms-queue';
+import { toCustomer } from './customer-row';
+import { uniqueViolation } from './unique-violation';
+
+export type AuthDeps = {
+  database: Database;
+  otpStore: OtpStore;
+  smsQueue: SmsQueue;
+  /** Per IP and per account (email for login, phone for validateOtp). */
+  limits: { loginPerIp: RateLimiter; loginPerAccount: RateLimiter; otpPerIp: RateLimiter; otpPerAccount: RateLimiter };
+  jwtSecret: string;
+  jwtTtl: string;
+  otpTtlSeconds: number;
+};
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+const BAD_CREDENTIALS = 'Invalid email or password';
+const BAD_OTP = 'Invalid or expired code';
+const DUPLICATE_FIELD: Record<string, string> = {
+  customers_email_lower_key: 'email',
+  customers_phone_number_key: 'phoneNumber',
+  customers_id_number_key: 'idNumber',
+};
+
+export function createAuthService(deps: AuthDeps) {
+  const { db } = deps.database;
+  const key = new TextEncoder().encode(deps.jwtSecret);
+  // Verified against when the email is unknown, so both refusals take the same time.
+  const dummyHash = argon2.hash('not-a-real-password', { type: argon2.argon2id });
+  const otpHash = (customerId: string, otp: string) =>
+    createHmac('sha256', key).update(`${customerId}:${otp}`).digest('base64url');
+
+  async function limit(limiter: RateLimiter, key: string) {
+    const { allowed, retryAfterSeconds } = await limiter.consume(key);
+    if (!allowed) throw new DomainError('TOO_MANY_REQUESTS', `Too many attempts; try again in ${retryAfterSeconds} s`);
+  }
+
+  return {
+    async register(input: RegisterInput, role: 'CUSTOMER' | 'ADMIN' = 'CUSTOMER'): Promise<Customer> {
+      const passwordHash = await argon2.hash(input.password, { type: argon2.argon2id });
+      const { password: _password, ...fields } = input;
+      try {
+        const [row] = await db.insert(customers).values({ ...fields, passwordHash, role }).returning();
+        if (!row) throw new Error('insert returned no row');
+        return toCustomer(row);
+      } catch (error) {
+        const constraint = uniqueViolation(error);
+        if (constraint === undefined) throw error;
+        const field = DUPLICATE_FIELD[constraint] ?? 'a unique field';
+        throw new DomainError('CONFLICT', `A customer with this ${field} already exists`);
+      }
+    },
+
+    /** Checks the password, then sends a fresh one-time code by SMS. */
+    async login(input: LoginInput, ip: string): Promise<{ otpSent: true; phoneNumber: string }> {
+      await limit(deps.limits.loginPerIp, ip);
+      await limit(deps.limits.loginPerAccount, input.email);
+      const [row] = await db.select().from(customers).where(eq(sql`lower(${customers.email})`, input.email)).limit(1);
+      const valid = row?.passwordHash
+        ? await argon2.verify(row.passwordHash, input.password)
+        : (await argon2.verify(await dummyHash, input.password), false);
+      if (!row || !valid) throw new DomainError('INVALID_CREDENTIALS', BAD_CREDENTIALS);
+      const otp = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      await deps.otpStore.save(row.id, otpHash(row.id, otp), deps.otpTtlSeconds);
+      await deps.smsQueue.enqueue({
+        to: row.phoneNumber,
+        kind: 'OTP',
+        text: `Your Tekana code is ${otp}. It expires in ${Math.round(deps.otpTtlSeconds / 60)} minutes. Never share it.`,
+      });
+      return { otpSent: true, phoneNumber: maskPhone(row.phoneNumber) };
+    },
+
+    async validateOtp(input: ValidateOtpInput, ip: string): Promise<{ token: string; customer: Customer }> {
+      await limit(deps.limits.otpPerIp, ip);
+      await limit(deps.limits.otpPerAccount, input.phoneNumber);
+      const [row] = await db.select().from(customers).where(eq(customers.phoneNumber, input.phoneNumber)).limit(1);
+      if (!row?.passwordHash) throw new DomainError('INVALID_OTP', BAD_OTP);
+      const result = await deps.otpStore.check(row.id, otpHash(row.id, input.otp));
+      if (result === 'LOCKED') throw new DomainError('INVALID_OTP', 'Too many wrong codes; log in again for a new one');
+      if (result !== 'OK') throw new DomainError('INVALID_OTP', BAD_OTP);
+      const token = await new SignJWT({ role: row.role })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(row.id)
+        .setIssuedAt()
+        .setIssuer('tekana')
+        .setExpirationTime(deps.jwtTtl)
+        .sign(key);
+      return { token, customer: toCustomer(row) };
+    },
+
+    /** The actor a bearer token names, or null when it is missing, forged or expired. */
+    async verifyToken(token: string): Promise<Actor | null> {
+      try {
+        const { payload } = await jwtVerify(token, key, { issuer: 'tekana', algorithms: ['HS256'] });
+        const role = payload.role as Role | undefined;
+        if (!payload.sub || (role !== 'CUSTOMER' && role !== 'ADMIN')) return null;
+        return { id: payload.sub, role };
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+/** Shows enough of the number for the customer to recognise it, not enough to harvest it. */
+function maskPhone(phone: string): string {
+  return `${phone.slice(0, 4)}${'*'.repeat(Math.max(0, phone.length - 7))}${phone.slice(-3)}`;
+}

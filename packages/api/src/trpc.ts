@@ -1,0 +1,61 @@
+/**
+ * 1. CONTEXT: who is calling (from the bearer token) and the services, built once at start.
+ */
+import { DomainError, type Role } from '@tekana/contracts';
+import { initTRPC } from '@trpc/server';
+import type { OpenApiMeta } from 'trpc-to-openapi';
+import { domainCodeOf, toTRPCError } from './errors';
+import type { Services } from './services';
+
+export type Actor = { id: string; role: Role };
+
+export type Context = {
+  actor: Actor | null;
+  /** The client's address, for per-IP rate limits. */
+  ip: string;
+  services: Services;
+};
+
+/** Our own procedure metadata next to trpc-to-openapi's: the envelope message of a success. */
+export type Meta = OpenApiMeta & { message?: string };
+
+/**
+ * 2. INITIALIZATION: errors carry their domain code; internals never leave the server.
+ */
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    errorFormatter({ shape, error }) {
+      const internal = error.code === 'INTERNAL_SERVER_ERROR';
+      return {
+        ...shape,
+        message: internal ? 'Internal error' : shape.message,
+        data: { code: shape.data.code, httpStatus: shape.data.httpStatus, domainCode: domainCodeOf(error) ?? null },
+      };
+    },
+  });
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/**
+ * 3. PROCEDURES: public, customer (any signed-in account), admin.
+ */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) throw toTRPCError(result.error);
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapErrors);
+
+export const customerProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.actor) throw new DomainError('UNAUTHORIZED', 'Sign in first: send a valid bearer token');
+  return next({ ctx: { ...ctx, actor: ctx.actor } });
+});
+
+export const adminProcedure = customerProcedure.use(({ ctx, next }) => {
+  if (ctx.actor.role !== 'ADMIN') throw new DomainError('FORBIDDEN', 'Only an admin may do this');
+  return next({ ctx });
+});
