@@ -20,12 +20,3 @@ export default async function setup(project: TestProject) {
   project.provide('redisUrl', process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
   project.provide('runId', runId);
 }
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    databaseUrl: string;
-    adminDatabaseUrl: string;
-    redisUrl: string;
-    runId: string;
-  }
-}

@@ -16,8 +16,16 @@ export type Context = {
   services: Services;
 };
 
-/** Our own procedure metadata next to trpc-to-openapi's: the envelope message of a success. */
-export type Meta = OpenApiMeta & { message?: string };
+/**
+ * Our own procedure metadata next to trpc-to-openapi's: the REST envelope's message on success, and
+ * `created` for procedures that answer 201.
+ */
+export type Meta = OpenApiMeta & {
+  message?: string;
+  created?: boolean;
+  /** REST only: the output's `token` goes beside `data` in the envelope, as the old validateOtp did. */
+  envelopeToken?: boolean;
+};
 
 /**
  * 2. INITIALIZATION: errors carry their domain code; internals never leave the server.

@@ -17,19 +17,19 @@ const tags = ['customers'];
 
 export const customerRouter = {
   register: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/customers/register', tags, summary: 'Register a customer' }, message: 'Customer registered' })
+    .meta({ openapi: { method: 'POST', path: '/customers/register', tags, protect: false, summary: 'Register a customer' }, message: 'Customer registered', created: true })
     .input(registerInput)
     .output(customerSchema)
     .mutation(({ ctx, input }) => ctx.services.auth.register(input)),
 
   login: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/customers/login', tags, summary: 'Check the password and send an OTP by SMS' }, message: 'OTP sent' })
+    .meta({ openapi: { method: 'POST', path: '/customers/login', tags, protect: false, summary: 'Check the password and send an OTP by SMS' }, message: 'OTP sent' })
     .input(loginInput)
     .output(loginOutput)
     .mutation(({ ctx, input }) => ctx.services.auth.login(input, ctx.ip)),
 
   validateOtp: publicProcedure
-    .meta({ openapi: { method: 'PUT', path: '/customers/validateOtp', tags, summary: 'Exchange the OTP for a token' }, message: 'OTP validated' })
+    .meta({ openapi: { method: 'PUT', path: '/customers/validateOtp', tags, protect: false, summary: 'Exchange the OTP for a token' }, message: 'OTP validated', envelopeToken: true })
     .input(validateOtpInput)
     .output(validateOtpOutput)
     .mutation(({ ctx, input }) => ctx.services.auth.validateOtp(input, ctx.ip)),

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { appRouter, type Context } from '@tekana/api';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import express, { type Express, type Request } from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { Config } from '../config';
+import type { Runtime } from '../runtime';
+import { createDocsRouter } from './docs';
+import { createMetrics } from './metrics';
+import { createOpenApiDocument } from './openapi';
+import { createRestHandlers } from './rest';
+
+export function createApp(config: Config, runtime: Runtime, log: Logger): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
+  const metrics = createMetrics();
+
+  app.use(
+    pinoHttp({
+      logger: log,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      // Only method and path: query strings and bodies may carry personal data.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+    }),
+  );
+  app.use(metrics.observe);
+
+  const createContext = async (req: Request): Promise<Context> => {
+    const header = req.headers.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    const actor = token ? await runtime.services.auth.verifyToken(token) : null;
+    return { actor, ip: req.ip ?? 'unknown', services: runtime.services };
+  };
+
+  app.use(
+    '/trpc',
+    createExpressMiddleware({
+      router: appRouter,
+      createContext: ({ req }) => createContext(req),
+      onError: ({ error, path }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error.cause ?? error, path }, 'procedure failed');
+      },
+    }),
+  );
+  app.use('/api/v1', ...createRestHandlers(createContext, log));
+
+  const openApiDocument = createOpenApiDocument('1.0.0');
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+  app.use('/docs', createDocsRouter());
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/ready', async (_req, res) => {
+    const checks = await Promise.allSettled([
+      runtime.database.ping(),
+      runtime.redis ? runtime.redis.ping() : Promise.resolve('skipped'),
+    ]);
+    const [database, redis] = checks.map((c) => (c.status === 'fulfilled' ? 'up' : 'down'));
+    const ready = database === 'up' && redis === 'up';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database, redis: runtime.redis ? redis : 'not configured' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use((_req, res) => {
+    res.status(404).json({ status: 404, message: 'Not found', data: { code: 'NOT_FOUND' } });
+  });
+  return app;
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import type { Meta } from '@tekana/api';
+
+/**
+ * The old gateway's envelope `{ status, message, data }`, made in this one place from what
+ * trpc-to-openapi sends: the procedure's output on success, the tRPC error shape on failure.
+ */
+type ErrorBody = {
+  message?: string;
+  code?: string;
+  issues?: { path: PropertyKey[]; message: string }[];
+  data?: { domainCode?: string | null };
+};
+
+export type Envelope = { status: number; message: string; data: unknown; token?: string };
+
+export function toEnvelope(status: number, body: unknown, meta: Meta | undefined): Envelope {
+  if (status >= 400) return errorEnvelope(status, (body ?? {}) as ErrorBody);
+  if (meta?.envelopeToken && body && typeof body === 'object' && 'token' in body) {
+    const { token, customer } = body as { token: string; customer: unknown };
+    return { status, message: meta.message ?? 'OK', data: customer, token };
+  }
+  return { status, message: meta?.message ?? 'OK', data: body ?? null };
+}
+
+function errorEnvelope(status: number, body: ErrorBody): Envelope {
+  const code = body.data?.domainCode ?? body.code ?? 'INTERNAL';
+  if (body.issues) {
+    const issues = body.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+    const message = `Invalid input: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`;
+    return { status, message, data: { code: 'BAD_REQUEST', issues } };
+  }
+  return { status, message: status >= 500 && status !== 503 ? 'Internal error' : (body.message ?? 'Error'), data: { code } };
+}
+
+/** The same envelope as a schema, for `/openapi.json`. */
+export const errorDataSchema = z.object({
+  code: z.string().meta({ description: 'Machine-readable: a tRPC code or a domain code such as INSUFFICIENT_FUNDS' }),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});

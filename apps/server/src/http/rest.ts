@@ -1,0 +1,64 @@
+import type { Context } from '@tekana/api';
+import { appRouter } from '@tekana/api';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
+import { toEnvelope } from './envelope';
+import { procedureMeta } from './procedures';
+
+export type CreateContext = (req: Request) => Promise<Context>;
+
+/** The old API sent snake_case filters (`first_name`, `phone_number`, ...): accept both spellings. */
+function camelCaseQuery(req: Request, _res: Response, next: NextFunction) {
+  const [path, query] = req.url.split('?', 2);
+  if (query?.includes('_')) {
+    const renamed = new URLSearchParams();
+    for (const [key, value] of new URLSearchParams(query)) {
+      renamed.append(key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()), value);
+    }
+    req.url = `${path}?${renamed.toString()}`;
+  }
+  next();
+}
+
+/** Rewrites the JSON that trpc-to-openapi ends the response with into the old envelope. */
+function envelope(_req: Request, res: Response, next: NextFunction) {
+  const end = res.end.bind(res) as (chunk?: unknown) => Response;
+  res.end = ((chunk?: unknown) => {
+    res.end = end as Response['end'];
+    let body: unknown = null;
+    try {
+      body = chunk === undefined || chunk === '' ? null : JSON.parse(String(chunk));
+    } catch {
+      return end(chunk);
+    }
+    const meta = procedureMeta(res.locals.procedurePath as string | undefined);
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    return end(JSON.stringify(toEnvelope(res.statusCode, body, meta)));
+  }) as Response['end'];
+  next();
+}
+
+/** REST at /api/v1: the same procedures as /trpc, every body in the old envelope. */
+export function createRestHandlers(createContext: CreateContext, log: Logger): RequestHandler[] {
+  const responseOf = new WeakMap<Context, Response>();
+  const handler = createOpenApiExpressMiddleware({
+    router: appRouter,
+    createContext: async ({ req, res }) => {
+      const ctx = await createContext(req);
+      responseOf.set(ctx, res);
+      return ctx;
+    },
+    // Remembers which procedure answered (for the envelope's message) and gives creations their 201.
+    responseMeta: ({ ctx, paths, errors }) => {
+      const path = paths?.[0];
+      const res = ctx ? responseOf.get(ctx as Context) : undefined;
+      if (res) res.locals.procedurePath = path;
+      return errors.length === 0 && procedureMeta(path)?.created ? { status: 201 } : {};
+    },
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error.cause ?? error, path }, 'procedure failed');
+    },
+  });
+  return [camelCaseQuery, envelope, handler as RequestHandler];
+}

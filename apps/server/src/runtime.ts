@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import {
+  createBullmqSmsQueue,
+  createInProcessSmsQueue,
+  createMemoryOtpStore,
+  createMemoryRateLimiter,
+  createRedisOtpStore,
+  createRedisRateLimiter,
+  createServices,
+  type RateLimit,
+  type Services,
+  systemClock,
+} from '@tekana/api';
+import { createSmsProvider } from '@tekana/contracts/sms-providers';
+import { createDatabase, type Database } from '@tekana/db';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+
+/** Everything the server holds for its lifetime: adapters chosen once, here, from the config. */
+export type Runtime = {
+  mode: 'production' | 'embedded';
+  database: Database;
+  redis: Redis | undefined;
+  services: Services;
+  close(): Promise<void>;
+};
+
+function connectRedis(url: string, log: Logger): Redis {
+  // Fail fast while Redis is down (the caller answers 503) instead of queueing commands until a timeout.
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 3_000,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  redis.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));
+  return redis;
+}
+
+async function waitForRedis(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+export async function createRuntime(config: Config, log: Logger): Promise<Runtime> {
+  const database = createDatabase({
+    databaseUrl: config.DATABASE_URL,
+    replicaUrls: config.DATABASE_REPLICA_URLS,
+    dataDir: config.DATA_DIR,
+    maxConnections: config.DATABASE_POOL_SIZE,
+  });
+  try {
+    await database.migrate();
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+
+  const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL, log) : undefined;
+  const queueRedis = config.REDIS_URL ? connectRedis(config.REDIS_URL, log) : undefined;
+  if (redis && queueRedis) await Promise.all([waitForRedis(redis, 5_000), waitForRedis(queueRedis, 5_000)]);
+
+  const window = config.RATE_LIMIT_WINDOW_SECONDS;
+  const limiter = (name: string, points: number) => {
+    const limit: RateLimit = { points, durationSeconds: window };
+    return redis ? createRedisRateLimiter(redis, config.REDIS_PREFIX, name, limit) : createMemoryRateLimiter(name, limit);
+  };
+  const otpStore = redis
+    ? createRedisOtpStore(redis, config.REDIS_PREFIX, config.OTP_MAX_ATTEMPTS)
+    : createMemoryOtpStore(config.OTP_MAX_ATTEMPTS);
+  const smsQueue = queueRedis
+    ? createBullmqSmsQueue(queueRedis, config.SMS_QUEUE_NAME, config.REDIS_PREFIX)
+    : createInProcessSmsQueue(createSmsProvider(config), log);
+
+  if (!config.JWT_SECRET) log.warn('JWT_SECRET is not set: tokens are signed with a random key and die with this process');
+  const services = createServices({
+    database,
+    otpStore,
+    smsQueue,
+    clock: systemClock,
+    log,
+    limits: {
+      loginPerIp: limiter('login-ip', config.RATE_LIMIT_LOGIN_PER_IP),
+      loginPerAccount: limiter('login-account', config.RATE_LIMIT_LOGIN_PER_ACCOUNT),
+      otpPerIp: limiter('otp-ip', config.RATE_LIMIT_OTP_PER_IP),
+      otpPerAccount: limiter('otp-account', config.RATE_LIMIT_OTP_PER_ACCOUNT),
+    },
+    jwtSecret: config.JWT_SECRET ?? randomBytes(32).toString('hex'),
+    jwtTtl: config.JWT_TTL,
+    otpTtlSeconds: config.OTP_TTL_SECONDS,
+  });
+
+  return {
+    mode: database.kind === 'postgres' && redis ? 'production' : 'embedded',
+    database,
+    redis,
+    services,
+    async close() {
+      await smsQueue.close();
+      await Promise.allSettled([redis?.quit(), queueRedis?.quit()]);
+      await database.close();
+    },
+  };
+}

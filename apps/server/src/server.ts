@@ -1,0 +1,41 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { createApp } from './http/app';
+import { createRuntime, type Runtime } from './runtime';
+
+export type RunningServer = { url: string; runtime: Runtime; close(): Promise<void> };
+
+/** Migrates, wires the adapters, listens. `close` stops accepting, lets requests finish, then releases all. */
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const runtime = await createRuntime(config, log);
+  const app = createApp(config, runtime, log);
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(s)));
+    });
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+  const database = runtime.database.kind === 'embedded' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL';
+  const backing = runtime.redis ? 'Redis (OTPs, limits, SMS queue for `pnpm worker`)' : `in-memory OTPs and limits, SMS in-process via ${config.SMS_PROVIDER}`;
+  log.info({ port, mode: runtime.mode }, `Tekana Wallet listening on http://localhost:${port}: ${database}; ${backing}; no other server needed${runtime.redis ? ' but these' : ''}`);
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    runtime,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Requests still running after 10 s are cut so that shutdown always finishes.
+        setTimeout(() => server.closeAllConnections(), 10_000).unref();
+      });
+      await runtime.close();
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { AppRouter } from '@tekana/api';
+import type { Customer, RegisterInput } from '@tekana/contracts';
+import { createTRPCClient, httpLink } from '@trpc/client';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { loadConfig } from '../src/config';
+import { type RunningServer, startServer } from '../src/server';
+import { type FakeSmsGateway, startFakeSmsGateway } from './fake-sms-gateway';
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const tsxBin = `${repoRoot}node_modules/.bin/tsx`;
+
+export type TestServer = RunningServer & {
+  env: Record<string, string>;
+  gateway: FakeSmsGateway;
+  worker: ChildProcess;
+  /** REST call under /api/v1; returns the HTTP status and the parsed envelope. */
+  rest<T = unknown>(method: string, path: string, body?: unknown, token?: string): Promise<RestResponse<T>>;
+  trpc(token?: string): ReturnType<typeof createTRPCClient<AppRouter>>;
+  stop(): Promise<void>;
+};
+
+export type RestResponse<T> = {
+  status: number;
+  body: { status: number; message: string; data: T; token?: string };
+};
+
+/**
+ * The real server in production mode on a random port: this run's Postgres database, a Redis prefix and
+ * SMS queue of its own, and the real SMS worker process delivering to a fake gateway in this process.
+ */
+export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+  const gateway = await startFakeSmsGateway();
+  const suffix = randomBytes(4).toString('hex');
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: inject('databaseUrl'),
+    REDIS_URL: inject('redisUrl'),
+    REDIS_PREFIX: `test:${inject('runId')}:${suffix}:`,
+    SMS_QUEUE_NAME: `sms-${suffix}`,
+    SMS_PROVIDER: 'http',
+    SMS_GATEWAY_URL: gateway.url,
+    SMS_USERNAME: 'tekana',
+    SMS_PASSWORD: 'gateway-secret',
+    SMS_SENDER: 'Tekana',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_LOGIN_PER_IP: '100000',
+    RATE_LIMIT_OTP_PER_IP: '100000',
+    ...overrides,
+  };
+  const server = await startServer(loadConfig(env), pino({ level: 'silent' }));
+  const worker = spawn(tsxBin, ['apps/sms-worker/src/main.ts'], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+
+  const rest = async <T>(method: string, path: string, body?: unknown, token?: string): Promise<RestResponse<T>> => {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (token) headers.authorization = `Bearer ${token}`;
+    const response = await fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as RestResponse<T>['body'] };
+  };
+
+  return {
+    ...server,
+    env,
+    gateway,
+    worker,
+    rest,
+    trpc: (token) =>
+      createTRPCClient<AppRouter>({
+        links: [httpLink({ url: `${server.url}/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) })],
+      }),
+    async stop() {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.kill('SIGTERM');
+      await exited;
+      await server.close();
+      await gateway.close();
+    },
+  };
+}
+
+export function newCustomerInput(overrides: Partial<RegisterInput> = {}): RegisterInput & { password: string } {
+  const n = randomInt(10_000_000, 99_999_999);
+  return {
+    firstName: 'Aline',
+    lastName: `Uwase${n}`,
+    email: `aline.${n}.${randomBytes(2).toString('hex')}@example.rw`,
+    phoneNumber: `+2507${n}`,
+    idType: 'NID',
+    idNumber: `1199${n}${randomInt(1000, 9999)}`,
+    gender: 'FEMALE',
+    password: 'umugati-mwiza-42',
+    ...overrides,
+  };
+}
+
+export type SignedIn = { token: string; customer: Customer; password: string };
+
+/** Login, then the OTP as the gateway received it, then validateOtp: the whole two-factor path. */
+export async function signIn(server: TestServer, email: string, phoneNumber: string, password: string): Promise<string> {
+  const since = server.gateway.received.length;
+  const login = await server.rest('POST', '/customers/login', { email, password });
+  if (login.status !== 200) throw new Error(`login answered ${login.status}: ${login.body.message}`);
+  const sms = await server.gateway.waitFor(phoneNumber, since);
+  const otp = /\b(\d{6})\b/.exec(sms.message)?.[1];
+  const validated = await server.rest('PUT', '/customers/validateOtp', { phoneNumber, otp });
+  if (validated.status !== 200 || !validated.body.token) throw new Error(`validateOtp answered ${validated.status}`);
+  return validated.body.token;
+}
+
+export async function registerAndSignIn(server: TestServer, overrides: Partial<RegisterInput> = {}): Promise<SignedIn> {
+  const input = newCustomerInput(overrides);
+  const registered = await server.rest<Customer>('POST', '/customers/register', input);
+  if (registered.status !== 201) throw new Error(`register answered ${registered.status}: ${registered.body.message}`);
+  const token = await signIn(server, input.email, input.phoneNumber, input.password);
+  return { token, customer: registered.body.data, password: input.password };
+}
+
+/** An admin, made the way `pnpm admin:create` makes one, then signed in like anyone else. */
+export async function createAdminAndSignIn(server: TestServer): Promise<SignedIn> {
+  const input = newCustomerInput({ firstName: 'Admin' });
+  const customer = await server.runtime.services.auth.register(input, 'ADMIN');
+  const token = await signIn(server, input.email, input.phoneNumber, input.password);
+  return { token, customer, password: input.password };
+}
