@@ -24,7 +24,7 @@ export const configSchema = z
     REDIS_PREFIX: z.string().default('tekana:'),
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
     JWT_TTL: z.string().regex(/^\d+\s*(s|m|h|d)$/, 'JWT_TTL is a duration such as 15m, 1h or 1d').default('1h'),
-    OTP_TTL_SECONDS: int(300, 30),
+    OTP_TTL_SECONDS: int(300, 1),
     OTP_MAX_ATTEMPTS: int(5, 1),
     ...smsProviderEnvSchema.shape,
     SMS_QUEUE_NAME: z.string().min(1).default('sms'),

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { AppRouter } from '@tekana/api';
+import { type AppRouter, registerCustomer } from '@tekana/api';
 import type { Customer, RegisterInput } from '@tekana/contracts';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import pino from 'pino';
@@ -16,7 +16,7 @@ export const tsxBin = `${repoRoot}node_modules/.bin/tsx`;
 export type TestServer = RunningServer & {
   env: Record<string, string>;
   gateway: FakeSmsGateway;
-  worker: ChildProcess;
+  worker: ChildProcess | undefined;
   /** REST call under /api/v1; returns the HTTP status and the parsed envelope. */
   rest<T = unknown>(method: string, path: string, body?: unknown, token?: string): Promise<RestResponse<T>>;
   trpc(token?: string): ReturnType<typeof createTRPCClient<AppRouter>>;
@@ -32,7 +32,14 @@ export type RestResponse<T> = {
  * The real server in production mode on a random port: this run's Postgres database, a Redis prefix and
  * SMS queue of its own, and the real SMS worker process delivering to a fake gateway in this process.
  */
-export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+export type TestServerOptions = {
+  /** Start the real SMS worker process (default). Without it, SMS jobs wait in the queue. */
+  worker?: boolean;
+  /** Receives every log line the server writes (JSON), for checks that secrets never reach the logs. */
+  logLines?: string[];
+};
+
+export async function startTestServer(overrides: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const gateway = await startFakeSmsGateway();
   const suffix = randomBytes(4).toString('hex');
   const env: Record<string, string> = {
@@ -54,12 +61,17 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
     RATE_LIMIT_OTP_PER_IP: '100000',
     ...overrides,
   };
-  const server = await startServer(loadConfig(env), pino({ level: 'silent' }));
-  const worker = spawn(tsxBin, ['apps/sms-worker/src/main.ts'], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const lines = options.logLines;
+  const log = lines ? pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }) : pino({ level: 'silent' });
+  const server = await startServer(loadConfig(env), log);
+  const worker =
+    options.worker === false
+      ? undefined
+      : spawn(tsxBin, ['apps/sms-worker/src/main.ts'], {
+          cwd: repoRoot,
+          env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'warn' },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
 
   const rest = async <T>(method: string, path: string, body?: unknown, token?: string): Promise<RestResponse<T>> => {
     const headers: Record<string, string> = {};
@@ -84,9 +96,11 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
         links: [httpLink({ url: `${server.url}/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) })],
       }),
     async stop() {
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
-      worker.kill('SIGTERM');
-      await exited;
+      if (worker && worker.exitCode === null) {
+        const exited = new Promise((resolve) => worker.once('exit', resolve));
+        worker.kill('SIGTERM');
+        await exited;
+      }
       await server.close();
       await gateway.close();
     },
@@ -133,7 +147,7 @@ export async function registerAndSignIn(server: TestServer, overrides: Partial<R
 /** An admin, made the way `pnpm admin:create` makes one, then signed in like anyone else. */
 export async function createAdminAndSignIn(server: TestServer): Promise<SignedIn> {
   const input = newCustomerInput({ firstName: 'Admin' });
-  const customer = await server.runtime.services.auth.register(input, 'ADMIN');
+  const customer = await registerCustomer(server.runtime.database, input, 'ADMIN');
   const token = await signIn(server, input.email, input.phoneNumber, input.password);
   return { token, customer, password: input.password };
 }

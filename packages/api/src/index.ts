@@ -7,3 +7,4 @@ export * from './ports/sms-queue';
 export { type AppRouter, appRouter } from './root';
 export { createServices, type ServiceDeps, type Services } from './services';
 export { type Actor, type Context, createCallerFactory, type Meta } from './trpc';
+export { registerCustomer } from './services/auth';

@@ -53,20 +53,7 @@ export function createAuthService(deps: AuthDeps) {
   }
 
   return {
-    async register(input: RegisterInput, role: 'CUSTOMER' | 'ADMIN' = 'CUSTOMER'): Promise<Customer> {
-      const passwordHash = await argon2.hash(input.password, { type: argon2.argon2id });
-      const { password: _password, ...fields } = input;
-      try {
-        const [row] = await db.insert(customers).values({ ...fields, passwordHash, role }).returning();
-        if (!row) throw new Error('insert returned no row');
-        return toCustomer(row);
-      } catch (error) {
-        const constraint = uniqueViolation(error);
-        if (constraint === undefined) throw error;
-        const field = DUPLICATE_FIELD[constraint] ?? 'a unique field';
-        throw new DomainError('CONFLICT', `A customer with this ${field} already exists`);
-      }
-    },
+    register: (input: RegisterInput) => registerCustomer(deps.database, input, 'CUSTOMER'),
 
     /** Checks the password, then sends a fresh one-time code by SMS. */
     async login(input: LoginInput, ip: string): Promise<{ otpSent: true; phoneNumber: string }> {
@@ -117,6 +104,21 @@ export function createAuthService(deps: AuthDeps) {
       }
     },
   };
+}
+
+/** Creates an account (argon2id hash); a taken email, phone number or ID number is a 409 naming the field. */
+export async function registerCustomer(database: Database, input: RegisterInput, role: 'CUSTOMER' | 'ADMIN'): Promise<Customer> {
+  const passwordHash = await argon2.hash(input.password, { type: argon2.argon2id });
+  const { password: _password, ...fields } = input;
+  try {
+    const [row] = await database.db.insert(customers).values({ ...fields, passwordHash, role }).returning();
+    if (!row) throw new Error('insert returned no row');
+    return toCustomer(row);
+  } catch (error) {
+    const constraint = uniqueViolation(error);
+    if (constraint === undefined) throw error;
+    throw new DomainError('CONFLICT', `A customer with this ${DUPLICATE_FIELD[constraint] ?? 'unique field'} already exists`);
+  }
 }
 
 /** Shows enough of the number for the customer to recognise it, not enough to harvest it. */
