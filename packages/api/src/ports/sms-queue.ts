@@ -1,4 +1,4 @@
-import { type SmsJob, smsJobSchema } from '@tekana/contracts';
+import { SMS_JOB_OPTIONS, type SmsJob, smsJobSchema, smsQueuePrefix } from '@tekana/contracts';
 import type { SmsProvider } from '@tekana/contracts/sms-providers';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -10,17 +10,9 @@ export interface SmsQueue {
   close(): Promise<void>;
 }
 
-/** Delivery policy shared by producer and worker: 5 attempts, exponential backoff, failures kept. */
-export const SMS_JOB_OPTIONS = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 1_000 },
-  removeOnComplete: { count: 1_000 },
-  removeOnFail: false,
-} as const;
-
 /** Production: a BullMQ job that `pnpm worker` delivers. The connection must not queue commands offline. */
 export function createBullmqSmsQueue(connection: Redis, queueName: string, prefix: string): SmsQueue {
-  const queue = new Queue<SmsJob>(queueName, { connection, prefix: `${prefix}bull`, defaultJobOptions: SMS_JOB_OPTIONS });
+  const queue = new Queue<SmsJob>(queueName, { connection, prefix: smsQueuePrefix(prefix), defaultJobOptions: SMS_JOB_OPTIONS });
   return {
     async enqueue(job) {
       await queue.add(job.kind, smsJobSchema.parse(job));
