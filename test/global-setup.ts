@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { TestProject } from 'vitest/node';
 import postgres from 'postgres';
+import type { TestProject } from 'vitest/node';
 
 /**
  * Creates this run's own database on the real Postgres (TEST_POSTGRES_URL, default the local server),

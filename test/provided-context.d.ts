@@ -1,5 +1,6 @@
 // What test/global-setup.ts provides to every test file through `inject`.
 import 'vitest';
+
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
@@ -8,5 +9,3 @@ declare module 'vitest' {
     runId: string;
   }
 }
-
-export {};

@@ -5,7 +5,12 @@ const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).defa
 const list = z
   .string()
   .default('')
-  .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean));
+  .transform((s) =>
+    s
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean),
+  );
 
 /**
  * The server's whole configuration, from the environment, checked once at start. Nothing else reads
@@ -23,7 +28,10 @@ export const configSchema = z
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     REDIS_PREFIX: z.string().default('tekana:'),
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
-    JWT_TTL: z.string().regex(/^\d+\s*(s|m|h|d)$/, 'JWT_TTL is a duration such as 15m, 1h or 1d').default('1h'),
+    JWT_TTL: z
+      .string()
+      .regex(/^\d+\s*(s|m|h|d)$/, 'JWT_TTL is a duration such as 15m, 1h or 1d')
+      .default('1h'),
     OTP_TTL_SECONDS: int(300, 1),
     OTP_MAX_ATTEMPTS: int(5, 1),
     ...smsProviderEnvSchema.shape,
@@ -39,13 +47,25 @@ export const configSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.JWT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET is required when NODE_ENV=production' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'JWT_SECRET is required when NODE_ENV=production',
+      });
     }
     if (c.NODE_ENV === 'production' && c.SMS_PROVIDER === 'log') {
-      ctx.addIssue({ code: 'custom', path: ['SMS_PROVIDER'], message: 'SMS_PROVIDER=log would print OTPs; use http in production' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMS_PROVIDER'],
+        message: 'SMS_PROVIDER=log would print OTPs; use http in production',
+      });
     }
     if (c.SMS_PROVIDER === 'http' && !c.SMS_GATEWAY_URL) {
-      ctx.addIssue({ code: 'custom', path: ['SMS_GATEWAY_URL'], message: 'SMS_GATEWAY_URL is required when SMS_PROVIDER=http' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMS_GATEWAY_URL'],
+        message: 'SMS_GATEWAY_URL is required when SMS_PROVIDER=http',
+      });
     }
   });
 

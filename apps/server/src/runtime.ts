@@ -70,7 +70,9 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
   const window = config.RATE_LIMIT_WINDOW_SECONDS;
   const limiter = (name: string, points: number) => {
     const limit: RateLimit = { points, durationSeconds: window };
-    return redis ? createRedisRateLimiter(redis, config.REDIS_PREFIX, name, limit) : createMemoryRateLimiter(name, limit);
+    return redis
+      ? createRedisRateLimiter(redis, config.REDIS_PREFIX, name, limit)
+      : createMemoryRateLimiter(name, limit);
   };
   const otpStore = redis
     ? createRedisOtpStore(redis, config.REDIS_PREFIX, config.OTP_MAX_ATTEMPTS)
@@ -79,7 +81,8 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     ? createBullmqSmsQueue(queueRedis, config.SMS_QUEUE_NAME, config.REDIS_PREFIX)
     : createInProcessSmsQueue(createSmsProvider(config), log);
 
-  if (!config.JWT_SECRET) log.warn('JWT_SECRET is not set: tokens are signed with a random key and die with this process');
+  if (!config.JWT_SECRET)
+    log.warn('JWT_SECRET is not set: tokens are signed with a random key and die with this process');
   const services = createServices({
     database,
     otpStore,

@@ -10,9 +10,10 @@ export type RunningServer = { url: string; runtime: Runtime; close(): Promise<vo
 /** Migrates, wires the adapters, listens. `close` stops accepting, lets requests finish, then releases all. */
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const runtime = await createRuntime(config, log);
-  const app = createApp(config, runtime, log);
   let server: Server;
   try {
+    // Inside the try: a failure to build the app must still release the database and Redis connections.
+    const app = createApp(config, runtime, log);
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(s)));
     });
@@ -21,9 +22,15 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     throw error;
   }
   const { port } = server.address() as AddressInfo;
-  const database = runtime.database.kind === 'embedded' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL';
-  const backing = runtime.redis ? 'Redis (OTPs, limits, SMS queue for `pnpm worker`)' : `in-memory OTPs and limits, SMS in-process via ${config.SMS_PROVIDER}`;
-  log.info({ port, mode: runtime.mode }, `Tekana Wallet listening on http://localhost:${port}: ${database}; ${backing}; no other server needed${runtime.redis ? ' but these' : ''}`);
+  const database =
+    runtime.database.kind === 'embedded' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL';
+  const backing = runtime.redis
+    ? 'Redis (OTPs, limits, SMS queue for `pnpm worker`)'
+    : `in-memory OTPs and limits, SMS in-process via ${config.SMS_PROVIDER}`;
+  log.info(
+    { port, mode: runtime.mode },
+    `Tekana Wallet listening on http://localhost:${port}: ${database}; ${backing}; no other server needed${runtime.redis ? ' but these' : ''}`,
+  );
 
   return {
     url: `http://127.0.0.1:${port}`,

@@ -48,7 +48,18 @@ describe('registration', () => {
       role: 'CUSTOMER',
     });
     expect(Object.keys(response.body.data).sort()).toEqual(
-      ['createdAt', 'email', 'firstName', 'gender', 'id', 'idNumber', 'idType', 'lastName', 'phoneNumber', 'role'].sort(),
+      [
+        'createdAt',
+        'email',
+        'firstName',
+        'gender',
+        'id',
+        'idNumber',
+        'idType',
+        'lastName',
+        'phoneNumber',
+        'role',
+      ].sort(),
     );
     expect(JSON.stringify(response.body)).not.toContain(input.password);
   });
@@ -77,11 +88,20 @@ describe('registration', () => {
 
   it('refuses bad input with 400 naming each field, and creates nothing', async () => {
     const input = newCustomerInput({ phoneNumber: '0788123456', email: 'not-an-email', password: 'short' });
-    const response = await server.rest<{ code: string; issues: { path: string }[] }>('POST', '/customers/register', input);
+    const response = await server.rest<{ code: string; issues: { path: string }[] }>(
+      'POST',
+      '/customers/register',
+      input,
+    );
     expect(response.status).toBe(400);
     expect(response.body.data.code).toBe('BAD_REQUEST');
     expect(response.body.data.issues.map((i) => i.path).sort()).toEqual(['email', 'password', 'phoneNumber']);
-    const found = await server.rest('GET', `/customers/find?id_number=${input.idNumber}`, undefined, admin.token);
+    const found = await server.rest(
+      'GET',
+      `/customers/find?id_number=${input.idNumber}`,
+      undefined,
+      admin.token,
+    );
     expect(found.status).toBe(404);
   });
 });
@@ -89,8 +109,14 @@ describe('registration', () => {
 describe('login with a password and an SMS one-time code', () => {
   it('answers a wrong password exactly as an unknown email (401, same message)', async () => {
     const { input } = await register();
-    const wrongPassword = await server.rest('POST', '/customers/login', { email: input.email, password: 'not-my-password' });
-    const unknownEmail = await server.rest('POST', '/customers/login', { email: `nobody.${input.email}`, password: input.password });
+    const wrongPassword = await server.rest('POST', '/customers/login', {
+      email: input.email,
+      password: 'not-my-password',
+    });
+    const unknownEmail = await server.rest('POST', '/customers/login', {
+      email: `nobody.${input.email}`,
+      password: input.password,
+    });
     expect(wrongPassword.status).toBe(401);
     expect(unknownEmail.status).toBe(401);
     expect(wrongPassword.body.message).toBe(unknownEmail.body.message);
@@ -115,7 +141,10 @@ describe('login with a password and an SMS one-time code', () => {
   it('exchanges the code for a token and the customer, with the token beside data in the envelope', async () => {
     const { input } = await register();
     const otp = await otpFor(input.email, input.phoneNumber, input.password);
-    const validated = await server.rest<Customer>('PUT', '/customers/validateOtp', { phoneNumber: input.phoneNumber, otp });
+    const validated = await server.rest<Customer>('PUT', '/customers/validateOtp', {
+      phoneNumber: input.phoneNumber,
+      otp,
+    });
     expect(validated.status).toBe(200);
     expect(validated.body.token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(validated.body.data.email).toBe(input.email);
@@ -135,18 +164,27 @@ describe('login with a password and an SMS one-time code', () => {
     const otp = await otpFor(input.email, input.phoneNumber, input.password);
     const wrong = otp === '000000' ? '111111' : '000000';
     for (let i = 0; i < 5; i++) {
-      const attempt = await server.rest('PUT', '/customers/validateOtp', { phoneNumber: input.phoneNumber, otp: wrong });
+      const attempt = await server.rest('PUT', '/customers/validateOtp', {
+        phoneNumber: input.phoneNumber,
+        otp: wrong,
+      });
       expect(attempt.status).toBe(401);
     }
     const right = await server.rest('PUT', '/customers/validateOtp', { phoneNumber: input.phoneNumber, otp });
     expect(right.status).toBe(401);
     // A new login issues a new code that works.
     const fresh = await otpFor(input.email, input.phoneNumber, input.password);
-    expect((await server.rest('PUT', '/customers/validateOtp', { phoneNumber: input.phoneNumber, otp: fresh })).status).toBe(200);
+    expect(
+      (await server.rest('PUT', '/customers/validateOtp', { phoneNumber: input.phoneNumber, otp: fresh }))
+        .status,
+    ).toBe(200);
   });
 
   it('refuses a code for an unknown phone number with the same 401', async () => {
-    const response = await server.rest('PUT', '/customers/validateOtp', { phoneNumber: '+250799999999', otp: '123456' });
+    const response = await server.rest('PUT', '/customers/validateOtp', {
+      phoneNumber: '+250799999999',
+      otp: '123456',
+    });
     expect(response.status).toBe(401);
     expect(response.body.data).toEqual({ code: 'INVALID_OTP' });
   });
@@ -173,7 +211,10 @@ describe('an expiring code', () => {
       const sms = await shortLived.gateway.waitFor(input.phoneNumber, since);
       const otp = /\b(\d{6})\b/.exec(sms.message)?.[1];
       await new Promise((r) => setTimeout(r, 2_100));
-      const late = await shortLived.rest('PUT', '/customers/validateOtp', { phoneNumber: input.phoneNumber, otp });
+      const late = await shortLived.rest('PUT', '/customers/validateOtp', {
+        phoneNumber: input.phoneNumber,
+        otp,
+      });
       expect(late.status).toBe(401);
     } finally {
       await shortLived.stop();
@@ -183,24 +224,40 @@ describe('an expiring code', () => {
 
 describe('rate limits on login and validateOtp', () => {
   it('lets a person retry a typo a few times, then answers 429 per account', async () => {
-    const limited = await startTestServer({ RATE_LIMIT_LOGIN_PER_ACCOUNT: '3', RATE_LIMIT_OTP_PER_ACCOUNT: '3' }, { worker: false });
+    const limited = await startTestServer(
+      { RATE_LIMIT_LOGIN_PER_ACCOUNT: '3', RATE_LIMIT_OTP_PER_ACCOUNT: '3' },
+      { worker: false },
+    );
     try {
       const input = newCustomerInput();
       await limited.rest('POST', '/customers/register', input);
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
-        statuses.push((await limited.rest('POST', '/customers/login', { email: input.email, password: 'typo-typo' })).status);
+        statuses.push(
+          (await limited.rest('POST', '/customers/login', { email: input.email, password: 'typo-typo' }))
+            .status,
+        );
       }
       expect(statuses).toEqual([401, 401, 401, 429]);
       const otpStatuses: number[] = [];
       for (let i = 0; i < 4; i++) {
-        otpStatuses.push((await limited.rest('PUT', '/customers/validateOtp', { phoneNumber: input.phoneNumber, otp: '000000' })).status);
+        otpStatuses.push(
+          (
+            await limited.rest('PUT', '/customers/validateOtp', {
+              phoneNumber: input.phoneNumber,
+              otp: '000000',
+            })
+          ).status,
+        );
       }
       expect(otpStatuses.at(-1)).toBe(429);
       // Another account from the same address is not affected by this account's limit.
       const other = newCustomerInput();
       await limited.rest('POST', '/customers/register', other);
-      expect((await limited.rest('POST', '/customers/login', { email: other.email, password: other.password })).status).toBe(200);
+      expect(
+        (await limited.rest('POST', '/customers/login', { email: other.email, password: other.password }))
+          .status,
+      ).toBe(200);
     } finally {
       await limited.stop();
     }
@@ -211,7 +268,14 @@ describe('rate limits on login and validateOtp', () => {
     try {
       const attempts = [];
       for (let i = 0; i < 3; i++) {
-        attempts.push((await limited.rest('POST', '/customers/login', { email: `someone${i}@example.rw`, password: 'guess-guess' })).status);
+        attempts.push(
+          (
+            await limited.rest('POST', '/customers/login', {
+              email: `someone${i}@example.rw`,
+              password: 'guess-guess',
+            })
+          ).status,
+        );
       }
       expect(attempts).toEqual([401, 401, 429]);
     } finally {
@@ -231,7 +295,11 @@ describe('listing and finding customers', () => {
 
   it('lets an admin filter by the old snake_case or camelCase names', async () => {
     const { input, response } = await register({ firstName: 'Filterable' });
-    for (const query of [`phone_number=${encodeURIComponent(input.phoneNumber)}`, `idNumber=${input.idNumber}`, `email=${input.email}`]) {
+    for (const query of [
+      `phone_number=${encodeURIComponent(input.phoneNumber)}`,
+      `idNumber=${input.idNumber}`,
+      `email=${input.email}`,
+    ]) {
       const list = await server.rest<Page<Customer>>('GET', `/customers?${query}`, undefined, admin.token);
       expect(list.status).toBe(200);
       expect(list.body.data.items.map((c) => c.id)).toEqual([response.body.data.id]);
@@ -253,7 +321,12 @@ describe('listing and finding customers', () => {
       cursor = page.body.data.nextCursor;
     } while (cursor);
     expect(seen).toEqual([...ids].reverse());
-    const oldStyle = await server.rest<Page<Customer>>('GET', `/customers?last_name=${lastName}&page=2&pageSize=3`, undefined, admin.token);
+    const oldStyle = await server.rest<Page<Customer>>(
+      'GET',
+      `/customers?last_name=${lastName}&page=2&pageSize=3`,
+      undefined,
+      admin.token,
+    );
     expect(oldStyle.body.data.items.map((c) => c.id)).toEqual(seen.slice(3, 6));
   });
 
@@ -265,7 +338,12 @@ describe('listing and finding customers', () => {
   it('finds a customer by id, email, phone_number or id_number for an admin', async () => {
     const { input, response } = await register();
     const id = response.body.data.id;
-    for (const query of [`id=${id}`, `email=${input.email}`, `phone_number=${encodeURIComponent(input.phoneNumber)}`, `id_number=${input.idNumber}`]) {
+    for (const query of [
+      `id=${id}`,
+      `email=${input.email}`,
+      `phone_number=${encodeURIComponent(input.phoneNumber)}`,
+      `id_number=${input.idNumber}`,
+    ]) {
       const found = await server.rest<Customer>('GET', `/customers/find?${query}`, undefined, admin.token);
       expect(found.status).toBe(200);
       expect(found.body.data.id).toBe(id);
@@ -275,14 +353,28 @@ describe('listing and finding customers', () => {
   it('lets a customer find only themselves', async () => {
     const me = await registerAndSignIn(server);
     const other = await register();
-    const self = await server.rest<Customer>('GET', `/customers/find?id=${me.customer.id}`, undefined, me.token);
+    const self = await server.rest<Customer>(
+      'GET',
+      `/customers/find?id=${me.customer.id}`,
+      undefined,
+      me.token,
+    );
     expect(self.status).toBe(200);
-    const someoneElse = await server.rest('GET', `/customers/find?email=${other.input.email}`, undefined, me.token);
+    const someoneElse = await server.rest(
+      'GET',
+      `/customers/find?email=${other.input.email}`,
+      undefined,
+      me.token,
+    );
     expect(someoneElse.status).toBe(404);
   });
 
   it('requires a token to list, find or read me (401)', async () => {
-    for (const path of ['/customers', '/customers/find?id=00000000-0000-4000-8000-000000000000', '/customers/me']) {
+    for (const path of [
+      '/customers',
+      '/customers/find?id=00000000-0000-4000-8000-000000000000',
+      '/customers/me',
+    ]) {
       expect((await server.rest('GET', path)).status).toBe(401);
     }
   });
@@ -299,7 +391,10 @@ describe('the typed tRPC client', () => {
     expect(login.otpSent).toBe(true);
     const sms = await server.gateway.waitFor(input.phoneNumber, since);
     const otp = /\b(\d{6})\b/.exec(sms.message)?.[1] as string;
-    const { token, customer } = await client.customer.validateOtp.mutate({ phoneNumber: input.phoneNumber, otp });
+    const { token, customer } = await client.customer.validateOtp.mutate({
+      phoneNumber: input.phoneNumber,
+      otp,
+    });
     expect(customer.id).toBe(registered.id);
     const me = await server.trpc(token).customer.me.query();
     expect(me).toEqual(registered);

@@ -1,7 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type ReceivedSms = { recipients: string; message: string; sender: string; authorization: string | undefined };
+export type ReceivedSms = {
+  recipients: string;
+  message: string;
+  sender: string;
+  authorization: string | undefined;
+};
 
 /** Stands in for the old SMS gateway: records every form post; can be told to fail. */
 export type FakeSmsGateway = {

@@ -39,7 +39,10 @@ export type TestServerOptions = {
   logLines?: string[];
 };
 
-export async function startTestServer(overrides: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Record<string, string> = {},
+  options: TestServerOptions = {},
+): Promise<TestServer> {
   const gateway = await startFakeSmsGateway();
   const suffix = randomBytes(4).toString('hex');
   const env: Record<string, string> = {
@@ -62,7 +65,9 @@ export async function startTestServer(overrides: Record<string, string> = {}, op
     ...overrides,
   };
   const lines = options.logLines;
-  const log = lines ? pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }) : pino({ level: 'silent' });
+  const log = lines
+    ? pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) })
+    : pino({ level: 'silent' });
   const server = await startServer(loadConfig(env), log);
   const worker =
     options.worker === false
@@ -73,7 +78,12 @@ export async function startTestServer(overrides: Record<string, string> = {}, op
           stdio: ['ignore', 'ignore', 'inherit'],
         });
 
-  const rest = async <T>(method: string, path: string, body?: unknown, token?: string): Promise<RestResponse<T>> => {
+  const rest = async <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+  ): Promise<RestResponse<T>> => {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (token) headers.authorization = `Bearer ${token}`;
@@ -93,7 +103,12 @@ export async function startTestServer(overrides: Record<string, string> = {}, op
     rest,
     trpc: (token) =>
       createTRPCClient<AppRouter>({
-        links: [httpLink({ url: `${server.url}/trpc`, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) })],
+        links: [
+          httpLink({
+            url: `${server.url}/trpc`,
+            headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
+          }),
+        ],
       }),
     async stop() {
       if (worker && worker.exitCode === null) {
@@ -107,7 +122,9 @@ export async function startTestServer(overrides: Record<string, string> = {}, op
   };
 }
 
-export function newCustomerInput(overrides: Partial<RegisterInput> = {}): RegisterInput & { password: string } {
+export function newCustomerInput(
+  overrides: Partial<RegisterInput> = {},
+): RegisterInput & { password: string } {
   const n = randomInt(10_000_000, 99_999_999);
   return {
     firstName: 'Aline',
@@ -125,21 +142,31 @@ export function newCustomerInput(overrides: Partial<RegisterInput> = {}): Regist
 export type SignedIn = { token: string; customer: Customer; password: string };
 
 /** Login, then the OTP as the gateway received it, then validateOtp: the whole two-factor path. */
-export async function signIn(server: TestServer, email: string, phoneNumber: string, password: string): Promise<string> {
+export async function signIn(
+  server: TestServer,
+  email: string,
+  phoneNumber: string,
+  password: string,
+): Promise<string> {
   const since = server.gateway.received.length;
   const login = await server.rest('POST', '/customers/login', { email, password });
   if (login.status !== 200) throw new Error(`login answered ${login.status}: ${login.body.message}`);
   const sms = await server.gateway.waitFor(phoneNumber, since);
   const otp = /\b(\d{6})\b/.exec(sms.message)?.[1];
   const validated = await server.rest('PUT', '/customers/validateOtp', { phoneNumber, otp });
-  if (validated.status !== 200 || !validated.body.token) throw new Error(`validateOtp answered ${validated.status}`);
+  if (validated.status !== 200 || !validated.body.token)
+    throw new Error(`validateOtp answered ${validated.status}`);
   return validated.body.token;
 }
 
-export async function registerAndSignIn(server: TestServer, overrides: Partial<RegisterInput> = {}): Promise<SignedIn> {
+export async function registerAndSignIn(
+  server: TestServer,
+  overrides: Partial<RegisterInput> = {},
+): Promise<SignedIn> {
   const input = newCustomerInput(overrides);
   const registered = await server.rest<Customer>('POST', '/customers/register', input);
-  if (registered.status !== 201) throw new Error(`register answered ${registered.status}: ${registered.body.message}`);
+  if (registered.status !== 201)
+    throw new Error(`register answered ${registered.status}: ${registered.body.message}`);
   const token = await signIn(server, input.email, input.phoneNumber, input.password);
   return { token, customer: registered.body.data, password: input.password };
 }

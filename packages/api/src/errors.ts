@@ -19,14 +19,28 @@ export function trpcCodeOf(code: ErrorCode): TRPC_ERROR_CODE_KEY {
   return TRPC_CODE_BY_STATUS[ERROR_STATUS[code]] ?? 'INTERNAL_SERVER_ERROR';
 }
 
-const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED']);
+const UNAVAILABLE_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+]);
 
 /** A database or Redis that is down or unreachable: the client should retry later (503), not see a 500. */
 export function isUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && UNAVAILABLE_ERRNO.has(code)) return true;
-    if (/enableOfflineQueue|Connection is closed|Stream isn't writeable|ECONNREFUSED|max retries/i.test(e.message)) {
+    if (
+      /enableOfflineQueue|Connection is closed|Stream isn't writeable|ECONNREFUSED|max retries/i.test(
+        e.message,
+      )
+    ) {
       return true;
     }
     if (e instanceof AggregateError && e.errors.some(isUnavailable)) return true;
@@ -42,9 +56,15 @@ export function toTRPCError(error: unknown): TRPCError {
   }
   if (error instanceof TRPCError && error.code !== 'INTERNAL_SERVER_ERROR') return error;
   if (isUnavailable(cause)) {
-    return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'A backing service is unavailable; try again shortly', cause });
+    return new TRPCError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'A backing service is unavailable; try again shortly',
+      cause,
+    });
   }
-  return error instanceof TRPCError ? error : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal error', cause });
+  return error instanceof TRPCError
+    ? error
+    : new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal error', cause });
 }
 
 /** The domain code carried by an error, for the `code` clients switch on. */

@@ -39,7 +39,11 @@ const t = initTRPC
       return {
         ...shape,
         message: internal ? 'Internal error' : shape.message,
-        data: { code: shape.data.code, httpStatus: shape.data.httpStatus, domainCode: domainCodeOf(error) ?? null },
+        data: {
+          code: shape.data.code,
+          httpStatus: shape.data.httpStatus,
+          domainCode: domainCodeOf(error) ?? null,
+        },
       };
     },
   });

@@ -9,7 +9,10 @@ export const positiveAmountSchema = z.number().int().positive().max(Number.MAX_S
 export const balanceSchema = z.number().int();
 
 /** Query parameters arrive as strings: accept a number or its decimal string. */
-export const amountQuery = z.union([amountSchema, z.string().regex(/^\d+$/).transform(Number).pipe(amountSchema)]);
+export const amountQuery = z.union([
+  amountSchema,
+  z.string().regex(/^\d+$/).transform(Number).pipe(amountSchema),
+]);
 
 export const booleanQuery = z.union([z.boolean(), z.stringbool()]);
 

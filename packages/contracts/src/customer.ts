@@ -4,7 +4,12 @@ import { enumInput, GENDERS, genderSchema, ID_TYPES, idTypeSchema, ROLES, roleSc
 import { paginationInput } from './pagination';
 
 const name = z.string().trim().min(1).max(100);
-export const emailSchema = z.string().trim().max(254).pipe(z.email()).transform((e) => e.toLowerCase());
+export const emailSchema = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email())
+  .transform((e) => e.toLowerCase());
 /** E.164: a plus, then up to 15 digits, no leading zero. */
 export const phoneNumberSchema = z
   .string()

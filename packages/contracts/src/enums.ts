@@ -35,7 +35,14 @@ export type TransactionStatus = z.infer<typeof transactionStatusSchema>;
 export function enumInput<const T extends readonly [string, ...string[]]>(values: T) {
   const byName = z.enum(values);
   const byCode = z
-    .union([z.number().int().min(0).max(values.length - 1), z.string().regex(/^\d+$/)])
+    .union([
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(values.length - 1),
+      z.string().regex(/^\d+$/),
+    ])
     .transform((code, ctx) => {
       const name = values[Number(code)];
       if (name === undefined) {

@@ -33,7 +33,10 @@ export const ERROR_CODES = [
 export const errorCodeSchema = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;
 
-const refusalStatus = Object.fromEntries(POSTING_REFUSALS.map((c) => [c, 422])) as Record<PostingRefusal, 422>;
+const refusalStatus = Object.fromEntries(POSTING_REFUSALS.map((c) => [c, 422])) as Record<
+  PostingRefusal,
+  422
+>;
 
 export const ERROR_STATUS: Record<ErrorCode, number> = {
   ...refusalStatus,

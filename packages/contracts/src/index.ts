@@ -1,3 +1,4 @@
+export * from './account-number';
 export * from './common';
 export * from './customer';
 export * from './enums';
@@ -6,4 +7,3 @@ export * from './pagination';
 export * from './sms';
 export * from './transaction';
 export * from './wallet';
-export * from './account-number';

@@ -4,7 +4,9 @@ export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 20;
 
 const positiveInt = (max: number) =>
-  z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)]).pipe(z.number().int().min(1).max(max));
+  z
+    .union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)])
+    .pipe(z.number().int().min(1).max(max));
 
 /**
  * Keyset pagination (`cursor` → `nextCursor`) so page 10,000 costs what page 1 costs; the old

@@ -82,7 +82,10 @@ function createPostgres(url: string, config: DatabaseConfig): Database {
       await primary.execute(sql`select 1`);
     },
     async close() {
-      await Promise.all([primaryClient.end({ timeout: 5 }), ...replicaClients.map((c) => c.end({ timeout: 5 }))]);
+      await Promise.all([
+        primaryClient.end({ timeout: 5 }),
+        ...replicaClients.map((c) => c.end({ timeout: 5 })),
+      ]);
     },
   };
 }

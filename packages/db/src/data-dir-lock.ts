@@ -1,4 +1,4 @@
-import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -10,7 +10,9 @@ export class DataDirLockedError extends Error {
     readonly dataDir: string,
     readonly pid: number,
   ) {
-    super(`The embedded database in ${dataDir} is in use by process ${pid}; stop it first, then run this again.`);
+    super(
+      `The embedded database in ${dataDir} is in use by process ${pid}; stop it first, then run this again.`,
+    );
     this.name = 'DataDirLockedError';
   }
 }

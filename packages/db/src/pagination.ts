@@ -19,7 +19,12 @@ export function decodeCursor(cursor: string): Keyed {
   return { createdAt, id };
 }
 
-export type PageQuery<T> = (q: { where: SQL | undefined; orderBy: SQL[]; limit: number; offset: number }) => Promise<T[]>;
+export type PageQuery<T> = (q: {
+  where: SQL | undefined;
+  orderBy: SQL[];
+  limit: number;
+  offset: number;
+}) => Promise<T[]>;
 
 /**
  * One page of a list: keyset on `cursor` (page 10,000 costs what page 1 costs), or the old
@@ -33,7 +38,9 @@ export async function listPage<T extends Keyed>(
 ): Promise<Page<T>> {
   const limit = input.limit ?? input.pageSize ?? DEFAULT_PAGE_SIZE;
   const after = input.cursor ? decodeCursor(input.cursor) : undefined;
-  const keyset = after ? sql`(${columns.createdAt}, ${columns.id}) < (${after.createdAt.toISOString()}::timestamptz, ${after.id}::uuid)` : undefined;
+  const keyset = after
+    ? sql`(${columns.createdAt}, ${columns.id}) < (${after.createdAt.toISOString()}::timestamptz, ${after.id}::uuid)`
+    : undefined;
   const offset = !after && input.page ? (input.page - 1) * limit : 0;
   const rows = await run({
     where: and(...filters, keyset),

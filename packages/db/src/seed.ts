@@ -18,16 +18,61 @@ export const SYSTEM_ACCOUNT = {
 
 // Limits are in minor units: RWF has no minor unit, USD has cents.
 const DEFAULT_WALLET_TYPES = [
-  { code: 'PERSONAL', name: 'Personal', description: 'A customer wallet', minimumTransactionAmount: 1, maximumTransactionAmount: 10_000_000, allowNegativeBalance: false },
-  { code: 'MERCHANT', name: 'Merchant', description: 'A business receiving payments', minimumTransactionAmount: 1, maximumTransactionAmount: 50_000_000, allowNegativeBalance: false },
-  { code: 'FLOAT', name: 'Float', description: 'System wallet through which money enters and leaves', minimumTransactionAmount: 1, maximumTransactionAmount: 1_000_000_000_000, allowNegativeBalance: true },
+  {
+    code: 'PERSONAL',
+    name: 'Personal',
+    description: 'A customer wallet',
+    minimumTransactionAmount: 1,
+    maximumTransactionAmount: 10_000_000,
+    allowNegativeBalance: false,
+  },
+  {
+    code: 'MERCHANT',
+    name: 'Merchant',
+    description: 'A business receiving payments',
+    minimumTransactionAmount: 1,
+    maximumTransactionAmount: 50_000_000,
+    allowNegativeBalance: false,
+  },
+  {
+    code: 'FLOAT',
+    name: 'Float',
+    description: 'System wallet through which money enters and leaves',
+    minimumTransactionAmount: 1,
+    maximumTransactionAmount: 1_000_000_000_000,
+    allowNegativeBalance: true,
+  },
 ];
 
 const DEFAULT_TRANSACTION_TYPES = [
-  { code: 'DEPOSIT', name: 'Deposit', description: 'Cash in: FLOAT to a customer wallet', minimumAmount: 1, maximumAmount: 10_000_000 },
-  { code: 'WITHDRAWAL', name: 'Withdrawal', description: 'Cash out: a customer wallet to FLOAT', minimumAmount: 1, maximumAmount: 10_000_000 },
-  { code: 'TRANSFER', name: 'Transfer', description: 'Person to person', minimumAmount: 1, maximumAmount: 5_000_000 },
-  { code: 'PAYMENT', name: 'Payment', description: 'Person to merchant', minimumAmount: 1, maximumAmount: 10_000_000 },
+  {
+    code: 'DEPOSIT',
+    name: 'Deposit',
+    description: 'Cash in: FLOAT to a customer wallet',
+    minimumAmount: 1,
+    maximumAmount: 10_000_000,
+  },
+  {
+    code: 'WITHDRAWAL',
+    name: 'Withdrawal',
+    description: 'Cash out: a customer wallet to FLOAT',
+    minimumAmount: 1,
+    maximumAmount: 10_000_000,
+  },
+  {
+    code: 'TRANSFER',
+    name: 'Transfer',
+    description: 'Person to person',
+    minimumAmount: 1,
+    maximumAmount: 5_000_000,
+  },
+  {
+    code: 'PAYMENT',
+    name: 'Payment',
+    description: 'Person to merchant',
+    minimumAmount: 1,
+    maximumAmount: 10_000_000,
+  },
 ];
 
 /** transaction type → wallet types it may debit and credit. */
@@ -83,7 +128,13 @@ export async function findFloatWallet(db: Db, currencyCode: (typeof CURRENCY_COD
     .from(wallets)
     .innerJoin(walletTypes, eq(walletTypes.id, wallets.walletTypeId))
     .innerJoin(customers, eq(customers.id, wallets.customerId))
-    .where(and(eq(walletTypes.code, 'FLOAT'), eq(wallets.currencyCode, currencyCode), eq(customers.role, 'SYSTEM')))
+    .where(
+      and(
+        eq(walletTypes.code, 'FLOAT'),
+        eq(wallets.currencyCode, currencyCode),
+        eq(customers.role, 'SYSTEM'),
+      ),
+    )
     .limit(1);
   return row?.wallet;
 }

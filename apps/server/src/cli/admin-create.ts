@@ -39,11 +39,17 @@ runCommand(async () => {
     return 2;
   }
   const config = loadConfig();
-  const database = createDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, maxConnections: 1 });
+  const database = createDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    maxConnections: 1,
+  });
   try {
     await database.migrate();
     const admin = await registerCustomer(database, parsed.data, 'ADMIN');
-    process.stdout.write(`Admin ${admin.email} created (id ${admin.id}). Log in with POST /api/v1/customers/login.\n`);
+    process.stdout.write(
+      `Admin ${admin.email} created (id ${admin.id}). Log in with POST /api/v1/customers/login.\n`,
+    );
     return 0;
   } finally {
     await database.close();

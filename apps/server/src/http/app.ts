@@ -28,7 +28,11 @@ export function createApp(config: Config, runtime: Runtime, log: Logger): Expres
       },
       // Only method and path: query strings and bodies may carry personal data.
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split('?')[0],
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
@@ -49,7 +53,8 @@ export function createApp(config: Config, runtime: Runtime, log: Logger): Expres
       router: appRouter,
       createContext: ({ req }) => createContext(req),
       onError: ({ error, path }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error.cause ?? error, path }, 'procedure failed');
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          log.error({ err: error.cause ?? error, path }, 'procedure failed');
       },
     }),
   );
@@ -70,7 +75,13 @@ export function createApp(config: Config, runtime: Runtime, log: Logger): Expres
     ]);
     const [database, redis] = checks.map((c) => (c.status === 'fulfilled' ? 'up' : 'down'));
     const ready = database === 'up' && redis === 'up';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', database, redis: runtime.redis ? redis : 'not configured' });
+    res
+      .status(ready ? 200 : 503)
+      .json({
+        status: ready ? 'ready' : 'unavailable',
+        database,
+        redis: runtime.redis ? redis : 'not configured',
+      });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

@@ -5,9 +5,11 @@ import swaggerUiDist from 'swagger-ui-dist';
 export function createDocsRouter(): Router {
   const router = express.Router();
   router.get('/swagger-initializer.js', (_req, res) => {
-    res.type('application/javascript').send(
-      `window.onload = () => { window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', persistAuthorization: true }); };`,
-    );
+    res
+      .type('application/javascript')
+      .send(
+        `window.onload = () => { window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', persistAuthorization: true }); };`,
+      );
   });
   router.use(express.static(swaggerUiDist.getAbsoluteFSPath(), { index: 'index.html' }));
   return router;

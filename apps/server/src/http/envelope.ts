@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import type { Meta } from '@tekana/api';
+import { z } from 'zod';
 
 /**
  * The old gateway's envelope `{ status, message, data }`, made in this one place from what
@@ -30,11 +30,17 @@ function errorEnvelope(status: number, body: ErrorBody): Envelope {
     const message = `Invalid input: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`;
     return { status, message, data: { code: 'BAD_REQUEST', issues } };
   }
-  return { status, message: status >= 500 && status !== 503 ? 'Internal error' : (body.message ?? 'Error'), data: { code } };
+  return {
+    status,
+    message: status >= 500 && status !== 503 ? 'Internal error' : (body.message ?? 'Error'),
+    data: { code },
+  };
 }
 
 /** The same envelope as a schema, for `/openapi.json`. */
 export const errorDataSchema = z.object({
-  code: z.string().meta({ description: 'Machine-readable: a tRPC code or a domain code such as INSUFFICIENT_FUNDS' }),
+  code: z
+    .string()
+    .meta({ description: 'Machine-readable: a tRPC code or a domain code such as INSUFFICIENT_FUNDS' }),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });

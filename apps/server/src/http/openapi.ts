@@ -5,7 +5,9 @@ import { errorDataSchema } from './envelope';
 import { restProcedureMeta } from './procedures';
 
 type JsonSchema = Record<string, unknown>;
-type Operation = { responses?: Record<string, { description?: string; content?: Record<string, { schema?: JsonSchema }> }> };
+type Operation = {
+  responses?: Record<string, { description?: string; content?: Record<string, { schema?: JsonSchema }> }>;
+};
 
 const envelopeOf = (data: JsonSchema, extra: Record<string, JsonSchema> = {}): JsonSchema => ({
   type: 'object',
@@ -20,7 +22,8 @@ const envelopeOf = (data: JsonSchema, extra: Record<string, JsonSchema> = {}): J
 export function createOpenApiDocument(version: string): OpenAPIObject {
   const doc = generateOpenApiDocument(appRouter, {
     title: 'Tekana Wallet API',
-    description: 'REST adapter of the tRPC procedures. Every body is `{ status, message, data }`; amounts are integer minor units.',
+    description:
+      'REST adapter of the tRPC procedures. Every body is `{ status, message, data }`; amounts are integer minor units.',
     version,
     baseUrl: '/api/v1',
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
@@ -32,19 +35,30 @@ export function createOpenApiDocument(version: string): OpenAPIObject {
   };
   for (const meta of restProcedureMeta()) {
     const { path, method } = meta.openapi ?? {};
-    const operation = path && method ? (doc.paths?.[path]?.[method.toLowerCase() as 'get'] as Operation | undefined) : undefined;
+    const operation =
+      path && method
+        ? (doc.paths?.[path]?.[method.toLowerCase() as 'get'] as Operation | undefined)
+        : undefined;
     if (!operation?.responses) continue;
     const success = operation.responses['200'];
     const data = success?.content?.['application/json']?.schema ?? {};
     const envelope = meta.envelopeToken
-      ? envelopeOf(((data.properties as Record<string, JsonSchema>)?.customer ?? {}) as JsonSchema, { token: { type: 'string' } })
+      ? envelopeOf(((data.properties as Record<string, JsonSchema>)?.customer ?? {}) as JsonSchema, {
+          token: { type: 'string' },
+        })
       : envelopeOf(data);
     const responses: Operation['responses'] = {
-      [meta.created ? '201' : '200']: { description: meta.message ?? 'OK', content: { 'application/json': { schema: envelope } } },
+      [meta.created ? '201' : '200']: {
+        description: meta.message ?? 'OK',
+        content: { 'application/json': { schema: envelope } },
+      },
     };
     for (const [status, response] of Object.entries(operation.responses)) {
       if (status.startsWith('2')) continue;
-      responses[status] = { description: response.description ?? 'Error', content: { 'application/json': { schema: errorRef } } };
+      responses[status] = {
+        description: response.description ?? 'Error',
+        content: { 'application/json': { schema: errorRef } },
+      };
     }
     responses.default = {
       description: 'Any other error: 404, 409 conflict, 422 refused posting (data.code), 429, 503',

@@ -1,7 +1,10 @@
 import { appRouter, type Meta } from '@tekana/api';
 
 // The flat table of procedures by dotted path (`customer.register`), read once.
-const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { meta?: Meta } } | undefined>;
+const procedures = appRouter._def.procedures as unknown as Record<
+  string,
+  { _def: { meta?: Meta } } | undefined
+>;
 
 /** The metadata of a procedure by its dotted path, for the REST envelope. */
 export function procedureMeta(path: string | undefined): Meta | undefined {

@@ -14,7 +14,10 @@ function camelCaseQuery(req: Request, _res: Response, next: NextFunction) {
   if (query?.includes('_')) {
     const renamed = new URLSearchParams();
     for (const [key, value] of new URLSearchParams(query)) {
-      renamed.append(key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()), value);
+      renamed.append(
+        key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()),
+        value,
+      );
     }
     req.url = `${path}?${renamed.toString()}`;
   }
@@ -57,7 +60,8 @@ export function createRestHandlers(createContext: CreateContext, log: Logger): R
       return errors.length === 0 && procedureMeta(path)?.created ? { status: 201 } : {};
     },
     onError: ({ error, path }) => {
-      if (error.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error.cause ?? error, path }, 'procedure failed');
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        log.error({ err: error.cause ?? error, path }, 'procedure failed');
     },
   });
   return [camelCaseQuery, envelope, handler as RequestHandler];

@@ -28,10 +28,17 @@ function wrap(backend: Backend): RateLimiter {
 }
 
 export function createMemoryRateLimiter(name: string, limit: RateLimit): RateLimiter {
-  return wrap(new RateLimiterMemory({ keyPrefix: name, points: limit.points, duration: limit.durationSeconds }));
+  return wrap(
+    new RateLimiterMemory({ keyPrefix: name, points: limit.points, duration: limit.durationSeconds }),
+  );
 }
 
-export function createRedisRateLimiter(redis: Redis, prefix: string, name: string, limit: RateLimit): RateLimiter {
+export function createRedisRateLimiter(
+  redis: Redis,
+  prefix: string,
+  name: string,
+  limit: RateLimit,
+): RateLimiter {
   return wrap(
     new RateLimiterRedis({
       storeClient: redis,

@@ -12,7 +12,11 @@ export interface SmsQueue {
 
 /** Production: a BullMQ job that `pnpm worker` delivers. The connection must not queue commands offline. */
 export function createBullmqSmsQueue(connection: Redis, queueName: string, prefix: string): SmsQueue {
-  const queue = new Queue<SmsJob>(queueName, { connection, prefix: smsQueuePrefix(prefix), defaultJobOptions: SMS_JOB_OPTIONS });
+  const queue = new Queue<SmsJob>(queueName, {
+    connection,
+    prefix: smsQueuePrefix(prefix),
+    defaultJobOptions: SMS_JOB_OPTIONS,
+  });
   return {
     async enqueue(job) {
       await queue.add(job.kind, smsJobSchema.parse(job));

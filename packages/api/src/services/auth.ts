@@ -11,10 +11,10 @@ import { customers, type Database } from '@tekana/db';
 import argon2 from 'argon2';
 import { eq, sql } from 'drizzle-orm';
 import { jwtVerify, SignJWT } from 'jose';
-import type { Actor } from '../trpc';
 import type { OtpStore } from '../ports/otp-store';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { SmsQueue } from '../ports/sms-queue';
+import type { Actor } from '../trpc';
 import { toCustomer } from './customer-row';
 import { uniqueViolation } from './unique-violation';
 
@@ -23,7 +23,12 @@ export type AuthDeps = {
   otpStore: OtpStore;
   smsQueue: SmsQueue;
   /** Per IP and per account (email for login, phone for validateOtp). */
-  limits: { loginPerIp: RateLimiter; loginPerAccount: RateLimiter; otpPerIp: RateLimiter; otpPerAccount: RateLimiter };
+  limits: {
+    loginPerIp: RateLimiter;
+    loginPerAccount: RateLimiter;
+    otpPerIp: RateLimiter;
+    otpPerAccount: RateLimiter;
+  };
   jwtSecret: string;
   jwtTtl: string;
   otpTtlSeconds: number;
@@ -49,7 +54,8 @@ export function createAuthService(deps: AuthDeps) {
 
   async function limit(limiter: RateLimiter, key: string) {
     const { allowed, retryAfterSeconds } = await limiter.consume(key);
-    if (!allowed) throw new DomainError('TOO_MANY_REQUESTS', `Too many attempts; try again in ${retryAfterSeconds} s`);
+    if (!allowed)
+      throw new DomainError('TOO_MANY_REQUESTS', `Too many attempts; try again in ${retryAfterSeconds} s`);
   }
 
   return {
@@ -59,10 +65,15 @@ export function createAuthService(deps: AuthDeps) {
     async login(input: LoginInput, ip: string): Promise<{ otpSent: true; phoneNumber: string }> {
       await limit(deps.limits.loginPerIp, ip);
       await limit(deps.limits.loginPerAccount, input.email);
-      const [row] = await db.select().from(customers).where(eq(sql`lower(${customers.email})`, input.email)).limit(1);
+      const [row] = await db
+        .select()
+        .from(customers)
+        .where(eq(sql`lower(${customers.email})`, input.email))
+        .limit(1);
+      // An unknown email still costs one argon2 verification, so timing does not reveal which emails exist.
       const valid = row?.passwordHash
         ? await argon2.verify(row.passwordHash, input.password)
-        : (await argon2.verify(await dummyHash, input.password), false);
+        : await argon2.verify(await dummyHash, input.password).then(() => false);
       if (!row || !valid) throw new DomainError('INVALID_CREDENTIALS', BAD_CREDENTIALS);
       const otp = String(randomInt(0, 1_000_000)).padStart(6, '0');
       await deps.otpStore.save(row.id, otpHash(row.id, otp), deps.otpTtlSeconds);
@@ -77,10 +88,15 @@ export function createAuthService(deps: AuthDeps) {
     async validateOtp(input: ValidateOtpInput, ip: string): Promise<{ token: string; customer: Customer }> {
       await limit(deps.limits.otpPerIp, ip);
       await limit(deps.limits.otpPerAccount, input.phoneNumber);
-      const [row] = await db.select().from(customers).where(eq(customers.phoneNumber, input.phoneNumber)).limit(1);
+      const [row] = await db
+        .select()
+        .from(customers)
+        .where(eq(customers.phoneNumber, input.phoneNumber))
+        .limit(1);
       if (!row?.passwordHash) throw new DomainError('INVALID_OTP', BAD_OTP);
       const result = await deps.otpStore.check(row.id, otpHash(row.id, input.otp));
-      if (result === 'LOCKED') throw new DomainError('INVALID_OTP', 'Too many wrong codes; log in again for a new one');
+      if (result === 'LOCKED')
+        throw new DomainError('INVALID_OTP', 'Too many wrong codes; log in again for a new one');
       if (result !== 'OK') throw new DomainError('INVALID_OTP', BAD_OTP);
       const token = await new SignJWT({ role: row.role })
         .setProtectedHeader({ alg: 'HS256' })
@@ -107,17 +123,27 @@ export function createAuthService(deps: AuthDeps) {
 }
 
 /** Creates an account (argon2id hash); a taken email, phone number or ID number is a 409 naming the field. */
-export async function registerCustomer(database: Database, input: RegisterInput, role: 'CUSTOMER' | 'ADMIN'): Promise<Customer> {
+export async function registerCustomer(
+  database: Database,
+  input: RegisterInput,
+  role: 'CUSTOMER' | 'ADMIN',
+): Promise<Customer> {
   const passwordHash = await argon2.hash(input.password, { type: argon2.argon2id });
   const { password: _password, ...fields } = input;
   try {
-    const [row] = await database.db.insert(customers).values({ ...fields, passwordHash, role }).returning();
+    const [row] = await database.db
+      .insert(customers)
+      .values({ ...fields, passwordHash, role })
+      .returning();
     if (!row) throw new Error('insert returned no row');
     return toCustomer(row);
   } catch (error) {
     const constraint = uniqueViolation(error);
     if (constraint === undefined) throw error;
-    throw new DomainError('CONFLICT', `A customer with this ${DUPLICATE_FIELD[constraint] ?? 'unique field'} already exists`);
+    throw new DomainError(
+      'CONFLICT',
+      `A customer with this ${DUPLICATE_FIELD[constraint] ?? 'unique field'} already exists`,
+    );
   }
 }
 

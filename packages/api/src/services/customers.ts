@@ -1,4 +1,10 @@
-import { type Customer, type CustomerFindInput, type CustomerListInput, DomainError, type Page } from '@tekana/contracts';
+import {
+  type Customer,
+  type CustomerFindInput,
+  type CustomerListInput,
+  DomainError,
+  type Page,
+} from '@tekana/contracts';
 import { customers, type Database, listPage } from '@tekana/db';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Actor } from '../trpc';
@@ -26,7 +32,13 @@ export function createCustomerService({ database }: { database: Database }) {
         input.role ? eq(customers.role, input.role) : undefined,
       ];
       const page = await listPage(input, customers, filters, (q) =>
-        reader.select().from(customers).where(q.where).orderBy(...q.orderBy).limit(q.limit).offset(q.offset),
+        reader
+          .select()
+          .from(customers)
+          .where(q.where)
+          .orderBy(...q.orderBy)
+          .limit(q.limit)
+          .offset(q.offset),
       );
       return { items: page.items.map(toCustomer), nextCursor: page.nextCursor };
     },

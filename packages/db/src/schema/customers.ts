@@ -16,7 +16,9 @@ export const customers = pgTable(
     role: role('role').notNull().default('CUSTOMER'),
     /** argon2id; null for the system account, which can never log in. */
     passwordHash: text('password_hash'),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 })
+      .notNull()
+      .defaultNow(),
   },
   (t) => [
     uniqueIndex('customers_email_lower_key').on(sql`lower(${t.email})`),

@@ -15,7 +15,8 @@ import { customers } from './customers';
 import { channelType, currencyCode, transactionStatus, transactionTypeStatus, walletStatus } from './enums';
 
 const money = (name: string) => bigint(name, { mode: 'number' });
-const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow();
+const createdAt = () =>
+  timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow();
 
 export const walletTypes = pgTable(
   'wallet_types',
@@ -29,7 +30,12 @@ export const walletTypes = pgTable(
     allowNegativeBalance: boolean('allow_negative_balance').notNull().default(false),
     createdAt: createdAt(),
   },
-  (t) => [check('wallet_types_limits', sql`0 < ${t.minimumTransactionAmount} and ${t.minimumTransactionAmount} <= ${t.maximumTransactionAmount}`)],
+  (t) => [
+    check(
+      'wallet_types_limits',
+      sql`0 < ${t.minimumTransactionAmount} and ${t.minimumTransactionAmount} <= ${t.maximumTransactionAmount}`,
+    ),
+  ],
 );
 
 export const wallets = pgTable(
@@ -66,7 +72,12 @@ export const transactionTypes = pgTable(
     status: transactionTypeStatus('status').notNull().default('ACTIVE'),
     createdAt: createdAt(),
   },
-  (t) => [check('transaction_types_limits', sql`0 < ${t.minimumAmount} and ${t.minimumAmount} <= ${t.maximumAmount}`)],
+  (t) => [
+    check(
+      'transaction_types_limits',
+      sql`0 < ${t.minimumAmount} and ${t.minimumAmount} <= ${t.maximumAmount}`,
+    ),
+  ],
 );
 
 /** Which wallet types a transaction type may debit and credit; no row means neither. */
