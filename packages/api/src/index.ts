@@ -1,4 +1,4 @@
-export { toTRPCError, isUnavailable } from './errors';
+export { isUnavailable, toTRPCError } from './errors';
 export * from './ports/clock';
 export * from './ports/logger';
 export * from './ports/otp-store';
@@ -6,5 +6,5 @@ export * from './ports/rate-limiter';
 export * from './ports/sms-queue';
 export { type AppRouter, appRouter } from './root';
 export { createServices, type ServiceDeps, type Services } from './services';
-export { type Actor, type Context, createCallerFactory, type Meta } from './trpc';
 export { registerCustomer } from './services/auth';
+export { type Actor, type Context, createCallerFactory, type Meta } from './trpc';

@@ -1,8 +1,16 @@
 import { customerRouter } from './routers/customer';
+import { transactionRouter } from './routers/transaction';
+import { transactionTypeRouter } from './routers/transactionType';
+import { walletRouter } from './routers/wallet';
+import { walletTypeRouter } from './routers/walletType';
 import { createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
   customer: customerRouter,
+  walletType: walletTypeRouter,
+  wallet: walletRouter,
+  transactionType: transactionTypeRouter,
+  transaction: transactionRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,9 +1,18 @@
 import { z } from 'zod';
-import { amountQuery, amountSchema, balanceSchema, dateTimeQuery, dateTimeSchema, idSchema, positiveAmountSchema } from './common';
+import {
+  amountQuery,
+  amountSchema,
+  balanceSchema,
+  bodyBoolean,
+  dateTimeQuery,
+  dateTimeSchema,
+  idSchema,
+  positiveAmountSchema,
+} from './common';
 import {
   CHANNEL_TYPES,
-  channelTypeSchema,
   CURRENCY_CODES,
+  channelTypeSchema,
   currencyCodeSchema,
   enumInput,
   TRANSACTION_STATUSES,
@@ -50,6 +59,7 @@ export const transactionTypeStatusInput = z.object({
   id: idSchema,
   status: enumInput(TRANSACTION_TYPE_STATUSES),
 });
+export type TransactionTypeStatusInput = z.infer<typeof transactionTypeStatusInput>;
 
 export const ruleSchema = z.object({
   transactionTypeId: idSchema,
@@ -58,7 +68,8 @@ export const ruleSchema = z.object({
   creditAllowed: z.boolean(),
 });
 export type Rule = z.infer<typeof ruleSchema>;
-export const ruleSetInput = ruleSchema;
+export const ruleSetInput = ruleSchema.extend({ debitAllowed: bodyBoolean, creditAllowed: bodyBoolean });
+export type RuleSetInput = z.infer<typeof ruleSetInput>;
 export const ruleListInput = z.object({
   transactionTypeId: idSchema.optional(),
   walletTypeId: idSchema.optional(),
@@ -84,11 +95,18 @@ export const transactionSchema = z.object({
 });
 export type Transaction = z.infer<typeof transactionSchema>;
 
+/** Reversals are keyed `reversal:<original id>`: a caller taking that key would block the reversal. */
+export const REVERSAL_REFERENCE_PREFIX = 'reversal:';
+export const reversalReferenceOf = (originalId: string) => `${REVERSAL_REFERENCE_PREFIX}${originalId}`;
+
 /** The caller's idempotency key: the same key and payload again returns the first posting. */
 export const externalReferenceSchema = z
   .string()
   .trim()
-  .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'externalReferenceNumber must be 1 to 64 letters, digits or . _ : -');
+  .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'externalReferenceNumber must be 1 to 64 letters, digits or . _ : -')
+  .refine((ref) => !ref.toLowerCase().startsWith(REVERSAL_REFERENCE_PREFIX), {
+    message: `externalReferenceNumber must not start with '${REVERSAL_REFERENCE_PREFIX}': those keys are the reversals'`,
+  });
 
 export const transactionCreateInput = z
   .object({
@@ -120,6 +138,7 @@ export const transactionListInput = paginationInput.extend({
   referenceNumber: z.string().max(64).optional(),
   externalReferenceNumber: z.string().max(64).optional(),
   reversalOf: idSchema.optional(),
+  // Piped so that trpc-to-openapi takes them as query parameters (a bare union with z.number() it refuses).
   amount: amountQuery.optional(),
   minAmount: amountQuery.optional(),
   maxAmount: amountQuery.optional(),

@@ -1,13 +1,25 @@
 import { z } from 'zod';
-import { amountSchema, balanceSchema, booleanQuery, dateTimeSchema, idSchema, positiveAmountSchema } from './common';
+import {
+  amountSchema,
+  balanceSchema,
+  bodyBoolean,
+  booleanQuery,
+  dateTimeSchema,
+  idSchema,
+  positiveAmountSchema,
+} from './common';
 import {
   CURRENCY_CODES,
+  type CurrencyCode,
   currencyCodeSchema,
   enumInput,
   WALLET_STATUSES,
   walletStatusSchema,
 } from './enums';
 import { paginationInput } from './pagination';
+
+/** Digits after the decimal point of each currency's major unit: amounts travel in minor units. */
+export const CURRENCY_EXPONENTS: Record<CurrencyCode, number> = { RWF: 0, USD: 2 };
 
 export const codeSchema = z
   .string()
@@ -32,7 +44,7 @@ export const walletTypeCreateInput = z
     description: z.string().trim().max(500).optional(),
     minimumTransactionAmount: positiveAmountSchema.default(1),
     maximumTransactionAmount: positiveAmountSchema,
-    allowNegativeBalance: z.boolean().default(false),
+    allowNegativeBalance: bodyBoolean.default(false),
   })
   .refine((t) => t.minimumTransactionAmount <= t.maximumTransactionAmount, {
     message: 'minimumTransactionAmount must not exceed maximumTransactionAmount',
@@ -87,3 +99,4 @@ export const walletStatusInput = z.object({ id: idSchema, status: enumInput(WALL
 export type WalletStatusInput = z.infer<typeof walletStatusInput>;
 
 export const byIdInput = z.object({ id: idSchema });
+export type ByIdInput = z.infer<typeof byIdInput>;

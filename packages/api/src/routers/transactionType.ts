@@ -1,0 +1,87 @@
+import {
+  pageOf,
+  ruleListInput,
+  ruleSchema,
+  ruleSetInput,
+  transactionTypeCreateInput,
+  transactionTypeListInput,
+  transactionTypeSchema,
+  transactionTypeStatusInput,
+} from '@tekana/contracts';
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { adminProcedure, customerProcedure } from '../trpc';
+
+const tags = ['transactionTypes'];
+const ruleTags = ['rules'];
+
+/** Transaction types and their rules (transaction type × wallet type → debitAllowed, creditAllowed). */
+export const transactionTypeRouter = {
+  create: adminProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/transactionTypes',
+        tags,
+        protect: true,
+        summary: 'Create a transaction type (admin)',
+      },
+      message: 'Transaction type created',
+      created: true,
+    })
+    .input(transactionTypeCreateInput)
+    .output(transactionTypeSchema)
+    .mutation(({ ctx, input }) => ctx.services.transactionTypes.create(input)),
+
+  list: customerProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/transactionTypes',
+        tags,
+        protect: true,
+        summary: 'List transaction types',
+      },
+    })
+    .input(transactionTypeListInput)
+    .output(pageOf(transactionTypeSchema))
+    .query(({ ctx, input }) => ctx.services.transactionTypes.list(input)),
+
+  setStatus: adminProcedure
+    .meta({
+      openapi: {
+        method: 'PUT',
+        path: '/transactionTypes/{id}/status',
+        tags,
+        protect: true,
+        summary: "Change a transaction type's status (admin)",
+      },
+      message: 'Transaction type status changed',
+    })
+    .input(transactionTypeStatusInput)
+    .output(transactionTypeSchema)
+    .mutation(({ ctx, input }) => ctx.services.transactionTypes.setStatus(input)),
+
+  setRule: adminProcedure
+    .meta({
+      openapi: {
+        method: 'PUT',
+        path: '/rules',
+        tags: ruleTags,
+        protect: true,
+        summary: 'Set the rule of a transaction type for a wallet type (admin, upsert)',
+      },
+      message: 'Rule set',
+    })
+    .input(ruleSetInput)
+    .output(ruleSchema)
+    .mutation(({ ctx, input }) => ctx.services.rules.set(input)),
+
+  rules: customerProcedure
+    .meta({
+      openapi: { method: 'GET', path: '/rules', tags: ruleTags, protect: true, summary: 'List the rules' },
+    })
+    .input(ruleListInput)
+    .output(z.array(ruleSchema))
+    .query(({ ctx, input }) => ctx.services.rules.list(input)),
+} satisfies TRPCRouterRecord;

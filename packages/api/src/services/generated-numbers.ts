@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+import { uniqueViolation } from './unique-violation';
+
+// Crockford's base 32: no I, L, O or U, so a reference read out over the phone is not misheard.
+const READABLE = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * A transaction's reference: 'TX', the UTC time to the millisecond, then 8 random characters (40 bits),
+ * e.g. TX261125124301123K7QZ3M9P. Sorts by time; a clash within one millisecond is left to the unique
+ * constraint and `retryOnCollision`.
+ */
+export function makeReferenceNumber(now: Date, random: (bytes: number) => Buffer = randomBytes): string {
+  const time = now.toISOString().replace(/\D/g, '').slice(2, 17);
+  const suffix = [...random(8)].map((byte) => READABLE[byte % 32]).join('');
+  return `TX${time}${suffix}`;
+}
+
+/** Runs `attempt` again while it fails on the named unique constraint: for generated numbers that clash. */
+export async function retryOnCollision<T>(
+  constraint: string,
+  attempts: number,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (tries >= attempts || uniqueViolation(error) !== constraint) throw error;
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import type { Rule, Transaction, TransactionType, Wallet, WalletType } from '@tekana/contracts';
+import type { transactions, transactionTypes, wallets, walletTypeRules, walletTypes } from '@tekana/db';
+
+/** Ledger rows as the API shows them: the old API's field names, dates as ISO strings, no request hash. */
+export function toWalletType(row: typeof walletTypes.$inferSelect): WalletType {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    description: row.description,
+    minimumTransactionAmount: row.minimumTransactionAmount,
+    maximumTransactionAmount: row.maximumTransactionAmount,
+    allowNegativeBalance: row.allowNegativeBalance,
+  };
+}
+
+export function toWallet(row: typeof wallets.$inferSelect): Wallet {
+  return {
+    id: row.id,
+    customerId: row.customerId,
+    walletTypeId: row.walletTypeId,
+    currencyCode: row.currencyCode,
+    accountNumber: row.accountNumber,
+    currentBalance: row.currentBalance,
+    status: row.status,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export function toTransactionType(row: typeof transactionTypes.$inferSelect): TransactionType {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    description: row.description,
+    minimumAmount: row.minimumAmount,
+    maximumAmount: row.maximumAmount,
+    status: row.status,
+  };
+}
+
+export function toRule(row: typeof walletTypeRules.$inferSelect): Rule {
+  return {
+    transactionTypeId: row.transactionTypeId,
+    walletTypeId: row.walletTypeId,
+    debitAllowed: row.debitAllowed,
+    creditAllowed: row.creditAllowed,
+  };
+}
+
+export function toTransaction(row: typeof transactions.$inferSelect): Transaction {
+  return {
+    id: row.id,
+    referenceNumber: row.referenceNumber,
+    externalReferenceNumber: row.externalReferenceNumber,
+    transactionTypeId: row.transactionTypeId,
+    channelType: row.channelType,
+    debitedWalletId: row.debitedWalletId,
+    creditedWalletId: row.creditedWalletId,
+    amount: row.amount,
+    currencyCode: row.currencyCode,
+    debitedWalletBalance: row.debitedWalletBalance,
+    creditedWalletBalance: row.creditedWalletBalance,
+    status: row.status,
+    statusMessage: row.statusMessage,
+    reversalOf: row.reversalOf,
+    createdAt: row.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,88 @@
+import { type CurrencyCode, DomainError, type PostingRefusal } from '@tekana/contracts';
+import type { LockedWallet, TransactionRow, TransactionTypeRow, WalletTypeRuleRow } from '@tekana/db';
+import type { Actor } from '../trpc';
+
+/** Why a posting is refused; nothing is written when there is one. */
+export type Refusal = { code: PostingRefusal; message: string };
+
+export type PostingCandidate = {
+  amount: number;
+  currencyCode?: CurrencyCode | undefined;
+  transactionType: TransactionTypeRow;
+  rules: WalletTypeRuleRow[];
+  debited: LockedWallet;
+  credited: LockedWallet;
+};
+
+/** Money enters and leaves through these: the system's wallets, and any wallet allowed to go negative. */
+export const isFloat = (wallet: LockedWallet) =>
+  wallet.owner.role === 'SYSTEM' || wallet.type.allowNegativeBalance;
+
+/**
+ * Who may post (DESIGN.md, "Identity and access"): an admin anything; a customer only from their own
+ * wallet, and never against a float (deposits and withdrawals are an admin's).
+ */
+export function authorizePosting(actor: Actor, debited?: LockedWallet, credited?: LockedWallet) {
+  if (actor.role !== 'ADMIN') {
+    if (!debited || debited.customerId !== actor.id) {
+      throw new DomainError('FORBIDDEN', 'You may debit only your own wallets');
+    }
+    if (isFloat(debited) || (credited && isFloat(credited))) {
+      throw new DomainError('FORBIDDEN', 'Deposits and withdrawals against the float are posted by an admin');
+    }
+  }
+  if (!debited || !credited) throw new DomainError('NOT_FOUND', 'No such wallet');
+  return { debited, credited };
+}
+
+const refuse = (code: PostingRefusal, message: string): Refusal => ({ code, message });
+
+/** The checks of a posting, in the order DESIGN.md lists them; the first that fails is the answer. */
+export function postingRefusal(p: PostingCandidate): Refusal | undefined {
+  const { amount, transactionType: type, debited, credited } = p;
+  const inactive = [debited, credited].find((w) => w.status !== 'ACTIVE');
+  if (inactive) return refuse('WALLET_INACTIVE', `Wallet ${inactive.accountNumber} is ${inactive.status}`);
+  const currencies = new Set([
+    debited.currencyCode,
+    credited.currencyCode,
+    p.currencyCode ?? debited.currencyCode,
+  ]);
+  if (currencies.size > 1) {
+    return refuse('CURRENCY_MISMATCH', `One transaction cannot mix ${[...currencies].join(' and ')}`);
+  }
+  if (type.status !== 'ACTIVE') {
+    return refuse('TRANSACTION_TYPE_INACTIVE', `Transaction type ${type.code} is INACTIVE`);
+  }
+  const rule = (w: LockedWallet) => p.rules.find((r) => r.walletTypeId === w.walletTypeId);
+  if (!rule(debited)?.debitAllowed) {
+    return refuse('DEBIT_NOT_ALLOWED', `A ${type.code} may not debit a ${debited.type.code} wallet`);
+  }
+  if (!rule(credited)?.creditAllowed) {
+    return refuse('CREDIT_NOT_ALLOWED', `A ${type.code} may not credit a ${credited.type.code} wallet`);
+  }
+  const walletTypes = [debited.type, credited.type];
+  const minimum = Math.max(type.minimumAmount, ...walletTypes.map((t) => t.minimumTransactionAmount));
+  const maximum = Math.min(type.maximumAmount, ...walletTypes.map((t) => t.maximumTransactionAmount));
+  // The credited balance must also stay an exact JSON number.
+  if (amount < minimum || amount > maximum || credited.currentBalance + amount > Number.MAX_SAFE_INTEGER) {
+    return refuse('AMOUNT_OUT_OF_RANGE', `The amount must be between ${minimum} and ${maximum} here`);
+  }
+  return overdraft(debited, amount);
+}
+
+/** A reversal is a correction: it skips rules and limits, but may neither repeat nor overdraw. */
+export function reversalRefusal(original: TransactionRow, debited: LockedWallet): Refusal | undefined {
+  if (original.reversalOf) return refuse('NOT_REVERSIBLE', 'A reversal cannot itself be reversed');
+  if (original.status === 'REVERSED') {
+    return refuse('ALREADY_REVERSED', 'This transaction is already reversed');
+  }
+  if (original.status !== 'COMPLETED') {
+    return refuse('NOT_REVERSIBLE', `A ${original.status} transaction cannot be reversed`);
+  }
+  return overdraft(debited, original.amount);
+}
+
+function overdraft(debited: LockedWallet, amount: number): Refusal | undefined {
+  if (debited.type.allowNegativeBalance || debited.currentBalance >= amount) return undefined;
+  return refuse('INSUFFICIENT_FUNDS', `Wallet ${debited.accountNumber} does not hold enough for this`);
+}

@@ -1,0 +1,49 @@
+import {
+  DomainError,
+  type Page,
+  type WalletType,
+  type WalletTypeCreateInput,
+  type WalletTypeListInput,
+} from '@tekana/contracts';
+import { type Database, listPage, walletTypes } from '@tekana/db';
+import { eq } from 'drizzle-orm';
+import { toWalletType } from './ledger-rows';
+import { uniqueViolation } from './unique-violation';
+
+export type WalletTypeService = ReturnType<typeof createWalletTypeService>;
+
+/** Kinds of wallet (PERSONAL, MERCHANT, FLOAT, ...) with their per-transaction limits. Admins create them. */
+export function createWalletTypeService({ database }: { database: Database }) {
+  return {
+    async create(input: WalletTypeCreateInput): Promise<WalletType> {
+      try {
+        const [row] = await database.db.insert(walletTypes).values(input).returning();
+        if (!row) throw new Error('insert returned no row');
+        return toWalletType(row);
+      } catch (error) {
+        if (uniqueViolation(error) === undefined) throw error;
+        throw new DomainError('CONFLICT', `A wallet type with code ${input.code} already exists`);
+      }
+    },
+
+    async list(input: WalletTypeListInput): Promise<Page<WalletType>> {
+      const filters = [
+        input.code ? eq(walletTypes.code, input.code) : undefined,
+        input.name ? eq(walletTypes.name, input.name) : undefined,
+        input.allowNegativeBalance === undefined
+          ? undefined
+          : eq(walletTypes.allowNegativeBalance, input.allowNegativeBalance),
+      ];
+      const page = await listPage(input, walletTypes, filters, (q) =>
+        database.reader
+          .select()
+          .from(walletTypes)
+          .where(q.where)
+          .orderBy(...q.orderBy)
+          .limit(q.limit)
+          .offset(q.offset),
+      );
+      return { items: page.items.map(toWalletType), nextCursor: page.nextCursor };
+    },
+  };
+}

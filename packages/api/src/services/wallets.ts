@@ -1,0 +1,111 @@
+import {
+  DomainError,
+  makeAccountNumber,
+  type Page,
+  type Wallet,
+  type WalletCreateInput,
+  type WalletListInput,
+  type WalletStatusInput,
+} from '@tekana/contracts';
+import { customers, type Database, listPage, randomDigits, wallets, walletTypes } from '@tekana/db';
+import { and, eq } from 'drizzle-orm';
+import type { Actor } from '../trpc';
+import { retryOnCollision } from './generated-numbers';
+import { toWallet } from './ledger-rows';
+
+export type WalletService = ReturnType<typeof createWalletService>;
+export type WalletDeps = {
+  database: Database;
+  /** Digits for account numbers; a CSPRNG in production, scripted in tests to force a clash. */
+  randomDigits?: (count: number) => string;
+};
+
+const ACCOUNT_NUMBER_KEY = 'wallets_account_number_unique';
+
+export function createWalletService({ database, randomDigits: digits = randomDigits }: WalletDeps) {
+  const { db, reader } = database;
+  // A customer sees only their own wallets, and another's is "not found" rather than "forbidden".
+  const visibleTo = (actor: Actor) => (actor.role === 'ADMIN' ? undefined : eq(wallets.customerId, actor.id));
+
+  async function walletTypeOf(input: WalletCreateInput) {
+    const where = input.walletTypeId
+      ? eq(walletTypes.id, input.walletTypeId)
+      : eq(walletTypes.code, input.walletTypeCode ?? '');
+    const [type] = await db.select().from(walletTypes).where(where).limit(1);
+    if (!type) throw new DomainError('NOT_FOUND', 'No such wallet type');
+    return type;
+  }
+
+  return {
+    /** A customer opens a wallet for themselves; an admin for anyone (customerId), or for themselves. */
+    async create(actor: Actor, input: WalletCreateInput): Promise<Wallet> {
+      const customerId = input.customerId ?? actor.id;
+      if (actor.role !== 'ADMIN' && customerId !== actor.id) {
+        throw new DomainError('FORBIDDEN', 'A customer may open wallets only for themselves');
+      }
+      const [owner] = await db
+        .select({ role: customers.role })
+        .from(customers)
+        .where(eq(customers.id, customerId));
+      if (!owner) throw new DomainError('NOT_FOUND', 'No such customer');
+      if (owner.role === 'SYSTEM')
+        throw new DomainError('FORBIDDEN', 'The system account holds only the seeded FLOAT wallets');
+      const type = await walletTypeOf(input);
+      // A wallet that may go negative creates money when debited: only an admin may hand one out.
+      if (type.allowNegativeBalance && actor.role !== 'ADMIN') {
+        throw new DomainError('FORBIDDEN', `Only an admin may open a ${type.code} wallet`);
+      }
+      const row = await retryOnCollision(ACCOUNT_NUMBER_KEY, 5, async () => {
+        const accountNumber = makeAccountNumber(digits);
+        const values = { customerId, walletTypeId: type.id, currencyCode: input.currencyCode, accountNumber };
+        const [inserted] = await db.insert(wallets).values(values).returning();
+        return inserted;
+      });
+      if (!row) throw new Error('insert returned no row');
+      return toWallet(row);
+    },
+
+    async list(actor: Actor, input: WalletListInput): Promise<Page<Wallet>> {
+      const filters = [
+        visibleTo(actor),
+        input.id ? eq(wallets.id, input.id) : undefined,
+        input.customerId ? eq(wallets.customerId, input.customerId) : undefined,
+        input.walletTypeId ? eq(wallets.walletTypeId, input.walletTypeId) : undefined,
+        input.currencyCode ? eq(wallets.currencyCode, input.currencyCode) : undefined,
+        input.accountNumber ? eq(wallets.accountNumber, input.accountNumber) : undefined,
+        input.status ? eq(wallets.status, input.status) : undefined,
+      ];
+      const page = await listPage(input, wallets, filters, (q) =>
+        reader
+          .select()
+          .from(wallets)
+          .where(q.where)
+          .orderBy(...q.orderBy)
+          .limit(q.limit)
+          .offset(q.offset),
+      );
+      return { items: page.items.map(toWallet), nextCursor: page.nextCursor };
+    },
+
+    async get(actor: Actor, id: string): Promise<Wallet> {
+      const [row] = await reader
+        .select()
+        .from(wallets)
+        .where(and(eq(wallets.id, id), visibleTo(actor)))
+        .limit(1);
+      if (!row) throw new DomainError('NOT_FOUND', 'No such wallet');
+      return toWallet(row);
+    },
+
+    /** Admin only: an INACTIVE or DORMANT wallet refuses postings (WALLET_INACTIVE) until made ACTIVE again. */
+    async setStatus(input: WalletStatusInput): Promise<Wallet> {
+      const [row] = await db
+        .update(wallets)
+        .set({ status: input.status })
+        .where(eq(wallets.id, input.id))
+        .returning();
+      if (!row) throw new DomainError('NOT_FOUND', 'No such wallet');
+      return toWallet(row);
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import {
+  type CurrencyCode,
+  DomainError,
+  type ErrorCode,
+  type Role,
+  type SmsJob,
+  type TransactionCreateInput,
+} from '@tekana/contracts';
+import { customers, type Database, findFloatWallet } from '@tekana/db';
+import type { Logger } from '../src/ports/logger';
+import { silentLogger } from '../src/ports/logger';
+import { createMemoryOtpStore } from '../src/ports/otp-store';
+import { createMemoryRateLimiter } from '../src/ports/rate-limiter';
+import type { SmsQueue } from '../src/ports/sms-queue';
+import { createServices } from '../src/services';
+import type { Actor } from '../src/trpc';
+
+/** Our own SMS port, faked: it records what the ledger queued, or fails when told to. */
+export type RecordingSmsQueue = SmsQueue & { jobs: SmsJob[]; failing: boolean };
+
+export function createRecordingSmsQueue(): RecordingSmsQueue {
+  const queue: RecordingSmsQueue = {
+    jobs: [],
+    failing: false,
+    async enqueue(job) {
+      if (queue.failing) throw new Error('queue unavailable');
+      queue.jobs.push(job);
+    },
+    async close() {},
+  };
+  return queue;
+}
+
+/** A logger that keeps its calls, to check what a failure logs (and that it never logs an SMS text). */
+export function createRecordingLogger(): Logger & { lines: { level: string; obj: object; msg?: string }[] } {
+  const lines: { level: string; obj: object; msg?: string }[] = [];
+  const record = (level: string) => (obj: object, msg?: string) => void lines.push({ level, obj, msg });
+  return { lines, info: record('info'), warn: record('warn'), error: record('error') };
+}
+
+export type Testbed = Awaited<ReturnType<typeof createTestbed>>;
+
+/**
+ * The ledger's services over a real database, with fixture factories. Every test makes its own customers
+ * and wallets here: the database is shared by all test files of a run.
+ */
+export async function createTestbed(database: Database, options: { log?: Logger } = {}) {
+  await database.migrate();
+  const sms = createRecordingSmsQueue();
+  const limit = () =>
+    createMemoryRateLimiter(randomBytes(4).toString('hex'), { points: 1_000, durationSeconds: 60 });
+  const services = createServices({
+    database,
+    otpStore: createMemoryOtpStore(5),
+    smsQueue: sms,
+    clock: { now: () => new Date() },
+    log: options.log ?? silentLogger,
+    limits: { loginPerIp: limit(), loginPerAccount: limit(), otpPerIp: limit(), otpPerAccount: limit() },
+    jwtSecret: randomBytes(32).toString('hex'),
+    jwtTtl: '1h',
+    otpTtlSeconds: 300,
+  });
+
+  /** A customer row of its own (without a password: these tests never log in). */
+  async function makeCustomer(
+    role: Exclude<Role, 'SYSTEM'> = 'CUSTOMER',
+  ): Promise<Actor & { phoneNumber: string }> {
+    const tag = randomBytes(6).toString('hex');
+    const phoneNumber = `+9${String(randomInt(1e13, 1e14))}`;
+    const [row] = await database.db
+      .insert(customers)
+      .values({
+        firstName: 'Test',
+        lastName: `Customer ${tag}`,
+        email: `${tag}@ledger.test`,
+        phoneNumber,
+        idType: 'NID',
+        idNumber: `T${tag}`,
+        gender: 'FEMALE',
+        role,
+      })
+      .returning();
+    if (!row) throw new Error('no customer row');
+    return { id: row.id, role, phoneNumber };
+  }
+
+  const admin = await makeCustomer('ADMIN');
+
+  async function float(currencyCode: CurrencyCode = 'RWF') {
+    const wallet = await findFloatWallet(database.db, currencyCode);
+    if (!wallet) throw new Error(`no ${currencyCode} float`);
+    return wallet;
+  }
+
+  const ref = () => `test-${randomBytes(8).toString('hex')}`;
+
+  async function deposit(walletId: string, amount: number, currencyCode: CurrencyCode = 'RWF') {
+    const from = await float(currencyCode);
+    return services.ledger.post(admin, posting('DEPOSIT', from.id, walletId, amount, ref()));
+  }
+
+  return {
+    database,
+    services,
+    sms,
+    admin,
+    makeCustomer,
+    float,
+    ref,
+    async openWallet(owner: Actor, walletTypeCode = 'PERSONAL', currencyCode: CurrencyCode = 'RWF') {
+      return services.wallets.create(admin, { customerId: owner.id, walletTypeCode, currencyCode });
+    },
+    /** A customer with one wallet holding `balance`, deposited from the float by the admin. */
+    async fundedCustomer(balance: number, currencyCode: CurrencyCode = 'RWF') {
+      const customer = await makeCustomer();
+      const wallet = await services.wallets.create(customer, { walletTypeCode: 'PERSONAL', currencyCode });
+      if (balance > 0) await deposit(wallet.id, balance, currencyCode);
+      return { customer, wallet };
+    },
+    deposit,
+    async balanceOf(walletId: string) {
+      return (await services.wallets.get(admin, walletId)).currentBalance;
+    },
+  };
+}
+
+export function posting(
+  transactionTypeCode: string,
+  debitedWalletId: string,
+  creditedWalletId: string,
+  amount: number,
+  externalReferenceNumber: string,
+): TransactionCreateInput {
+  return {
+    transactionTypeCode,
+    debitedWalletId,
+    creditedWalletId,
+    amount,
+    externalReferenceNumber,
+    channelType: 'APP',
+  };
+}
+
+/** The domain code a call was refused with, or 'OK'. */
+export async function outcomeOf(call: Promise<unknown>): Promise<ErrorCode | 'OK'> {
+  try {
+    await call;
+    return 'OK';
+  } catch (error) {
+    if (error instanceof DomainError) return error.code;
+    throw error;
+  }
+}

@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeAccountNumber } from '@tekana/contracts';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase } from './client';
+import { writePosting } from './ledger';
+import { customers, transactions, transactionTypes, wallets, walletTypes } from './schema';
+import { findFloatWallet, randomDigits } from './seed';
+import { verifyLedger } from './verify';
+
+// A database of this file's own: these tests break the ledger on purpose.
+const dataDir = mkdtempSync(join(tmpdir(), 'tekana-verify-'));
+const database = createDatabase({ dataDir });
+const { db } = database;
+
+beforeAll(async () => {
+  await database.migrate();
+});
+afterAll(async () => {
+  await database.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function openWallet() {
+  const tag = randomBytes(4).toString('hex');
+  const [owner] = await db
+    .insert(customers)
+    .values({
+      firstName: 'V',
+      lastName: tag,
+      email: `${tag}@verify.test`,
+      phoneNumber: `+1555${tag}`,
+      idType: 'NID',
+      idNumber: tag,
+      gender: 'MALE',
+    })
+    .returning();
+  const [personal] = await db.select().from(walletTypes).where(eq(walletTypes.code, 'PERSONAL'));
+  const [wallet] = await db
+    .insert(wallets)
+    .values({
+      customerId: owner?.id ?? '',
+      walletTypeId: personal?.id ?? '',
+      currencyCode: 'RWF',
+      accountNumber: makeAccountNumber(randomDigits),
+    })
+    .returning();
+  if (!wallet) throw new Error('no wallet');
+  return wallet;
+}
+
+/** A posting as the ledger writes it (balances and row together), checks skipped: this is verify's test. */
+async function post(
+  debitedWalletId: string,
+  creditedWalletId: string,
+  amount: number,
+  reversalOf: string | null = null,
+) {
+  const [transactionType] = await db.select().from(transactionTypes).limit(1);
+  if (!transactionType) throw new Error('not seeded');
+  const ref = randomBytes(8).toString('hex');
+  return db.transaction((tx) =>
+    writePosting(tx, {
+      referenceNumber: `TX${ref}`,
+      externalReferenceNumber: reversalOf ? `reversal:${reversalOf}` : ref,
+      requestHash: ref,
+      transactionTypeId: transactionType.id,
+      channelType: 'WEB',
+      debitedWalletId,
+      creditedWalletId,
+      amount,
+      currencyCode: 'RWF',
+      statusMessage: null,
+      reversalOf,
+    }),
+  );
+}
+
+describe('verifyLedger', () => {
+  it('finds nothing wrong when every balance is the sum of its postings', async () => {
+    const float = await findFloatWallet(db, 'RWF');
+    const a = await openWallet();
+    const b = await openWallet();
+    await post(float?.id ?? '', a.id, 500);
+    await post(a.id, b.id, 200);
+    expect(await verifyLedger(db)).toEqual([]);
+  });
+
+  it('names the wallet whose balance is not its credits minus debits, and the currency that no longer sums to 0', async () => {
+    const a = await openWallet();
+    await db.update(wallets).set({ currentBalance: 7 }).where(eq(wallets.id, a.id));
+    const problems = await verifyLedger(db);
+    expect(problems).toEqual([
+      expect.objectContaining({ check: 'WALLET_BALANCE', walletId: a.id, accountNumber: a.accountNumber }),
+      expect.objectContaining({ check: 'CURRENCY_TOTAL', currencyCode: 'RWF' }),
+    ]);
+    expect(problems[0]?.message).toContain('holds 7 but its transactions add up to 0');
+    await db.update(wallets).set({ currentBalance: 0 }).where(eq(wallets.id, a.id));
+    expect(await verifyLedger(db)).toEqual([]);
+  });
+
+  it('names a REVERSED transaction that has no reversal', async () => {
+    const float = await findFloatWallet(db, 'RWF');
+    const a = await openWallet();
+    const deposit = await post(float?.id ?? '', a.id, 100);
+    await db.update(transactions).set({ status: 'REVERSED' }).where(eq(transactions.id, deposit.id));
+    expect(await verifyLedger(db)).toEqual([
+      expect.objectContaining({ check: 'REVERSAL_MISSING', transactionId: deposit.id }),
+    ]);
+    await db.update(transactions).set({ status: 'COMPLETED' }).where(eq(transactions.id, deposit.id));
+  });
+
+  it('names a reversal whose original is not REVERSED, or that does not mirror it', async () => {
+    const float = await findFloatWallet(db, 'RWF');
+    const a = await openWallet();
+    const deposit = await post(float?.id ?? '', a.id, 100);
+    const reversal = await post(a.id, float?.id ?? '', 100, deposit.id);
+    expect(await verifyLedger(db)).toEqual([
+      expect.objectContaining({ check: 'REVERSAL_LINK', transactionId: reversal.id }),
+    ]);
+    await db.update(transactions).set({ status: 'REVERSED' }).where(eq(transactions.id, deposit.id));
+    expect(await verifyLedger(db)).toEqual([]);
+
+    const other = await post(float?.id ?? '', a.id, 300);
+    const lopsided = await post(a.id, float?.id ?? '', 200, other.id);
+    await db.update(transactions).set({ status: 'REVERSED' }).where(eq(transactions.id, other.id));
+    expect(await verifyLedger(db)).toEqual([
+      expect.objectContaining({ check: 'REVERSAL_LINK', transactionId: lopsided.id }),
+    ]);
+  });
+});
