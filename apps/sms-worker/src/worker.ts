@@ -15,7 +15,6 @@ export type SmsWorkerOptions = {
   logger: Logger;
 };
 
-
 /**
  * Takes SMS jobs off the queue and hands them to the provider. Attempts, backoff and keeping failed jobs
  * come from the producer's job options (DESIGN.md, SMS); the worker adds concurrency and the send rate.

@@ -75,13 +75,11 @@ export function createApp(config: Config, runtime: Runtime, log: Logger): Expres
     ]);
     const [database, redis] = checks.map((c) => (c.status === 'fulfilled' ? 'up' : 'down'));
     const ready = database === 'up' && redis === 'up';
-    res
-      .status(ready ? 200 : 503)
-      .json({
-        status: ready ? 'ready' : 'unavailable',
-        database,
-        redis: runtime.redis ? redis : 'not configured',
-      });
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'unavailable',
+      database,
+      redis: runtime.redis ? redis : 'not configured',
+    });
   });
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
