@@ -89,6 +89,7 @@ export const walletListInput = paginationInput.extend({
   id: idSchema.optional(),
   customerId: idSchema.optional(),
   walletTypeId: idSchema.optional(),
+  walletTypeCode: z.string().max(32).optional(),
   currencyCode: enumInput(CURRENCY_CODES).optional(),
   accountNumber: z.string().max(20).optional(),
   status: enumInput(WALLET_STATUSES).optional(),

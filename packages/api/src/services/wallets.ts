@@ -8,7 +8,7 @@ import {
   type WalletStatusInput,
 } from '@tekana/contracts';
 import { customers, type Database, listPage, randomDigits, wallets, walletTypes } from '@tekana/db';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Actor } from '../trpc';
 import { retryOnCollision } from './generated-numbers';
 import { toWallet } from './ledger-rows';
@@ -71,6 +71,15 @@ export function createWalletService({ database, randomDigits: digits = randomDig
         input.id ? eq(wallets.id, input.id) : undefined,
         input.customerId ? eq(wallets.customerId, input.customerId) : undefined,
         input.walletTypeId ? eq(wallets.walletTypeId, input.walletTypeId) : undefined,
+        input.walletTypeCode
+          ? inArray(
+              wallets.walletTypeId,
+              reader
+                .select({ id: walletTypes.id })
+                .from(walletTypes)
+                .where(eq(walletTypes.code, input.walletTypeCode)),
+            )
+          : undefined,
         input.currencyCode ? eq(wallets.currencyCode, input.currencyCode) : undefined,
         input.accountNumber ? eq(wallets.accountNumber, input.accountNumber) : undefined,
         input.status ? eq(wallets.status, input.status) : undefined,
