@@ -1,4 +1,5 @@
-import { smsProviderEnvSchema } from '@tekana/contracts/sms-providers';
+import { ConfigError, parseEnvironment } from '@tekana/contracts';
+import { checkSmsProviderEnv, smsProviderEnvSchema } from '@tekana/contracts/sms-providers';
 import { z } from 'zod';
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
@@ -45,40 +46,24 @@ export const configSchema = z
     RATE_LIMIT_OTP_PER_IP: int(100, 1),
     TRUST_PROXY: z.string().default('loopback'),
   })
-  .superRefine((c, ctx) => {
-    if (c.NODE_ENV === 'production' && !c.JWT_SECRET) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['JWT_SECRET'],
-        message: 'JWT_SECRET is required when NODE_ENV=production',
-      });
-    }
-    if (c.NODE_ENV === 'production' && c.SMS_PROVIDER === 'log') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SMS_PROVIDER'],
-        message: 'SMS_PROVIDER=log would print OTPs; use http in production',
-      });
-    }
-    if (c.SMS_PROVIDER === 'http' && !c.SMS_GATEWAY_URL) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SMS_GATEWAY_URL'],
-        message: 'SMS_GATEWAY_URL is required when SMS_PROVIDER=http',
-      });
-    }
-  });
+  .superRefine(
+    (c, ctx) => {
+      if (c.NODE_ENV === 'production' && !c.JWT_SECRET) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['JWT_SECRET'],
+          message: 'JWT_SECRET is required when NODE_ENV=production',
+        });
+      }
+      checkSmsProviderEnv(c, ctx);
+    },
+    { when: () => true },
+  );
 
 export type Config = z.infer<typeof configSchema>;
 
-export class ConfigError extends Error {}
-
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = configSchema.safeParse(present);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || 'config'}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-  }
-  return result.data;
+  return parseEnvironment(configSchema, env, 'server');
 }
+
+export { ConfigError };

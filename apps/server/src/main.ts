@@ -1,5 +1,6 @@
+import { ConfigError } from '@tekana/contracts';
 import { DataDirLockedError } from '@tekana/db';
-import { ConfigError, loadConfig } from './config';
+import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { startServer } from './server';
 

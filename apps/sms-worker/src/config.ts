@@ -1,4 +1,5 @@
-import { smsProviderEnvSchema } from '@tekana/contracts/sms-providers';
+import { ConfigError, parseEnvironment } from '@tekana/contracts';
+import { checkSmsProviderEnv, smsProviderEnvSchema } from '@tekana/contracts/sms-providers';
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -26,45 +27,15 @@ export const configSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ...smsProviderEnvSchema.shape,
   })
-  .superRefine(checkProviderRules, {
+  .superRefine(checkSmsProviderEnv, {
     // Run even when other keys failed, so that one start lists every bad key at once.
     when: () => true,
   });
 
-function checkProviderRules(
-  c: { NODE_ENV?: string; SMS_PROVIDER?: string; SMS_GATEWAY_URL?: string | undefined },
-  ctx: z.RefinementCtx,
-) {
-  if (c.NODE_ENV === 'production' && c.SMS_PROVIDER === 'log') {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['SMS_PROVIDER'],
-      message: 'SMS_PROVIDER=log would print OTPs; use http in production',
-    });
-  }
-  if (c.SMS_PROVIDER === 'http' && !c.SMS_GATEWAY_URL) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['SMS_GATEWAY_URL'],
-      message: 'SMS_GATEWAY_URL is required when SMS_PROVIDER=http',
-    });
-  }
-}
-
 export type Config = z.infer<typeof configSchema>;
 
-/** A configuration the worker refuses to start with; its message lists every bad key, one a line. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  return parseEnvironment(configSchema, env, 'SMS worker');
 }
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  // An empty variable means "not set", so `SMS_GATEWAY_URL=` falls back instead of failing as a bad URL.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = configSchema.safeParse(present);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || 'config'}: ${i.message}`);
-    throw new ConfigError(`Invalid SMS worker configuration:\n${lines.join('\n')}`);
-  }
-  return result.data;
-}
+export { ConfigError };

@@ -2,6 +2,7 @@ export * from './account-number';
 export * from './common';
 export * from './customer';
 export * from './enums';
+export * from './environment';
 export * from './errors';
 export * from './pagination';
 export * from './sms';

@@ -57,6 +57,27 @@ export const smsProviderEnvSchema = z.object({
 });
 export type SmsProviderEnv = z.infer<typeof smsProviderEnvSchema>;
 
+/** The provider rules both processes enforce: `log` would print OTPs, so never in production; `http` needs its URL. */
+export function checkSmsProviderEnv(
+  c: { NODE_ENV?: string; SMS_PROVIDER?: string; SMS_GATEWAY_URL?: string | undefined },
+  ctx: z.RefinementCtx,
+) {
+  if (c.NODE_ENV === 'production' && c.SMS_PROVIDER === 'log') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SMS_PROVIDER'],
+      message: 'SMS_PROVIDER=log would print OTPs; use http in production',
+    });
+  }
+  if (c.SMS_PROVIDER === 'http' && !c.SMS_GATEWAY_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SMS_GATEWAY_URL'],
+      message: 'SMS_GATEWAY_URL is required when SMS_PROVIDER=http',
+    });
+  }
+}
+
 export function createSmsProvider(env: SmsProviderEnv): SmsProvider {
   if (env.SMS_PROVIDER === 'log') return createLogSmsProvider();
   if (!env.SMS_GATEWAY_URL) throw new Error('SMS_GATEWAY_URL is required when SMS_PROVIDER=http');

@@ -1,9 +1,7 @@
 import { parseArgs } from 'node:util';
 import { registerCustomer } from '@tekana/api';
 import { registerInput } from '@tekana/contracts';
-import { createDatabase } from '@tekana/db';
-import { loadConfig } from '../config';
-import { runCommand } from './run-command';
+import { runCommand, withDatabase } from './run-command';
 
 const usage =
   'Usage: pnpm admin:create --email E --phone P --password X --first-name F --last-name L --id-number N [--id-type NID|PASSPORT] [--gender FEMALE|MALE]';
@@ -38,20 +36,9 @@ runCommand(async () => {
     process.stderr.write(`${usage}\n${problems}\n`);
     return 2;
   }
-  const config = loadConfig();
-  const database = createDatabase({
-    databaseUrl: config.DATABASE_URL,
-    dataDir: config.DATA_DIR,
-    maxConnections: 1,
-  });
-  try {
-    await database.migrate();
+  return withDatabase(async (database) => {
     const admin = await registerCustomer(database, parsed.data, 'ADMIN');
-    process.stdout.write(
-      `Admin ${admin.email} created (id ${admin.id}). Log in with POST /api/v1/customers/login.\n`,
-    );
+    process.stdout.write(`Admin ${admin.email} created (id ${admin.id}). Log in with POST /api/v1/customers/login.\n`);
     return 0;
-  } finally {
-    await database.close();
-  }
+  });
 });

@@ -1,5 +1,6 @@
-import { DataDirLockedError } from '@tekana/db';
-import { ConfigError } from '../config';
+import { ConfigError } from '@tekana/contracts';
+import { createDatabase, type Database, DataDirLockedError } from '@tekana/db';
+import { loadConfig } from '../config';
 
 /** Runs a command line tool: expected failures print one clear line, and the exit code says how it went. */
 export function runCommand(main: () => Promise<number>): void {
@@ -14,4 +15,24 @@ export function runCommand(main: () => Promise<number>): void {
       process.stderr.write(`${known ? message : `Failed: ${message}`}\n`);
       process.exit(1);
     });
+}
+
+/**
+ * Opens the configured database (DATABASE_URL, or the embedded one, whose folder lock it then holds),
+ * migrates it so the command works on a brand-new database, runs `use`, and closes it.
+ */
+export async function withDatabase<T>(use: (database: Database, where: string) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const database = createDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    maxConnections: 1,
+  });
+  try {
+    await database.migrate();
+    const where = database.kind === 'embedded' ? `the embedded database in ${config.DATA_DIR}` : 'PostgreSQL';
+    return await use(database, where);
+  } finally {
+    await database.close();
+  }
 }

@@ -1,12 +1,6 @@
-import type { Database } from '@tekana/db';
-import type { Clock } from '../ports/clock';
-import type { Logger } from '../ports/logger';
-import type { OtpStore } from '../ports/otp-store';
-import type { RateLimiter } from '../ports/rate-limiter';
-import type { SmsQueue } from '../ports/sms-queue';
-import { createAuthService } from './auth';
+import { type AuthDeps, createAuthService } from './auth';
 import { createCustomerService } from './customers';
-import { createLedgerService } from './ledger';
+import { createLedgerService, type LedgerDeps } from './ledger';
 import { createRuleService } from './rules';
 import { createTransactionTypeService } from './transaction-types';
 import { createTransactionService } from './transactions';
@@ -14,22 +8,7 @@ import { createWalletTypeService } from './wallet-types';
 import { createWalletService } from './wallets';
 
 /** Everything the services need, chosen once at start-up by the server. */
-export type ServiceDeps = {
-  database: Database;
-  otpStore: OtpStore;
-  smsQueue: SmsQueue;
-  clock: Clock;
-  log: Logger;
-  limits: {
-    loginPerIp: RateLimiter;
-    loginPerAccount: RateLimiter;
-    otpPerIp: RateLimiter;
-    otpPerAccount: RateLimiter;
-  };
-  jwtSecret: string;
-  jwtTtl: string;
-  otpTtlSeconds: number;
-};
+export type ServiceDeps = AuthDeps & LedgerDeps;
 
 export function createServices(deps: ServiceDeps) {
   return {
