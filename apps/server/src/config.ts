@@ -45,6 +45,8 @@ export const configSchema = z
     RATE_LIMIT_OTP_PER_ACCOUNT: int(10, 1),
     RATE_LIMIT_OTP_PER_IP: int(100, 1),
     TRUST_PROXY: z.string().default('loopback'),
+    // Past this a request answers 503 instead of hanging on a database or Redis that went silent.
+    REQUEST_TIMEOUT_MS: int(10_000, 100),
   })
   .superRefine(
     (c, ctx) => {

@@ -32,6 +32,8 @@ function connectRedis(url: string, log: Logger): Redis {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 3_000,
+    // A Redis that accepts but never answers fails the command (503) instead of hanging it.
+    commandTimeout: 2_000,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
   redis.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));

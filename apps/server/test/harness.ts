@@ -68,7 +68,10 @@ export async function startTestServer(
   const log = lines
     ? pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) })
     : pino({ level: 'silent' });
-  const server = await startServer(loadConfig(env), log);
+  const server = await startServer(loadConfig(env), log).catch(async (error: unknown) => {
+    await gateway.close();
+    throw error;
+  });
   const worker =
     options.worker === false
       ? undefined

@@ -37,13 +37,25 @@ export function isUnavailable(error: unknown): boolean {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && UNAVAILABLE_ERRNO.has(code)) return true;
     if (
-      /enableOfflineQueue|Connection is closed|Stream isn't writeable|ECONNREFUSED|max retries/i.test(
+      /enableOfflineQueue|Connection is closed|Stream isn't writeable|ECONNREFUSED|max retries|Command timed out/i.test(
         e.message,
       )
     ) {
       return true;
     }
     if (e instanceof AggregateError && e.errors.some(isUnavailable)) return true;
+  }
+  return false;
+}
+
+/**
+ * Postgres refused a value the schemas let through (class 22, data exception: a NUL byte in text, say).
+ * That is bad input, so a 400, never a 500.
+ */
+function isRefusedValue(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)) return true;
   }
   return false;
 }
@@ -55,6 +67,13 @@ export function toTRPCError(error: unknown): TRPCError {
     return new TRPCError({ code: trpcCodeOf(cause.code), message: cause.message, cause });
   }
   if (error instanceof TRPCError && error.code !== 'INTERNAL_SERVER_ERROR') return error;
+  if (isRefusedValue(cause)) {
+    return new TRPCError({
+      code: 'BAD_REQUEST',
+      message: 'A value in the request cannot be stored or searched',
+      cause,
+    });
+  }
   if (isUnavailable(cause)) {
     return new TRPCError({
       code: 'SERVICE_UNAVAILABLE',

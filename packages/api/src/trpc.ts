@@ -13,6 +13,8 @@ export type Context = {
   actor: Actor | null;
   /** The client's address, for per-IP rate limits. */
   ip: string;
+  /** How long a procedure may take before the caller gets 503 (a silent database or Redis must not hang it). */
+  deadlineMs: number;
   services: Services;
 };
 
@@ -60,7 +62,25 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapErrors);
+// A posting cut off here may still commit: the caller retries with the same externalReferenceNumber
+// and gets that posting back, which is what idempotency is for.
+const deadline = t.middleware(async ({ ctx, next }) => {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(new DomainError('SERVICE_UNAVAILABLE', 'The service is slow to answer; try again shortly')),
+      ctx.deadlineMs,
+    );
+  });
+  try {
+    return await Promise.race([next(), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+});
+
+export const publicProcedure = t.procedure.use(mapErrors).use(deadline);
 
 export const customerProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.actor) throw new DomainError('UNAUTHORIZED', 'Sign in first: send a valid bearer token');

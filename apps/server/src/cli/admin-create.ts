@@ -38,7 +38,9 @@ runCommand(async () => {
   }
   return withDatabase(async (database) => {
     const admin = await registerCustomer(database, parsed.data, 'ADMIN');
-    process.stdout.write(`Admin ${admin.email} created (id ${admin.id}). Log in with POST /api/v1/customers/login.\n`);
+    process.stdout.write(
+      `Admin ${admin.email} created (id ${admin.id}). Log in with POST /api/v1/customers/login.\n`,
+    );
     return 0;
   });
 });

@@ -11,6 +11,16 @@ import { createMetrics } from './metrics';
 import { createOpenApiDocument } from './openapi';
 import { createRestHandlers } from './rest';
 
+// A readiness probe must answer promptly even when a dependency hangs.
+const READY_CHECK_MS = 2_000;
+
+function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([
+    work,
+    new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref()),
+  ]);
+}
+
 export function createApp(config: Config, runtime: Runtime, log: Logger): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -44,7 +54,12 @@ export function createApp(config: Config, runtime: Runtime, log: Logger): Expres
     const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     const actor = token ? await runtime.services.auth.verifyToken(token) : null;
-    return { actor, ip: req.ip ?? 'unknown', services: runtime.services };
+    return {
+      actor,
+      ip: req.ip ?? 'unknown',
+      services: runtime.services,
+      deadlineMs: config.REQUEST_TIMEOUT_MS,
+    };
   };
 
   app.use(
@@ -70,8 +85,8 @@ export function createApp(config: Config, runtime: Runtime, log: Logger): Expres
   });
   app.get('/ready', async (_req, res) => {
     const checks = await Promise.allSettled([
-      runtime.database.ping(),
-      runtime.redis ? runtime.redis.ping() : Promise.resolve('skipped'),
+      withinMs(runtime.database.ping(), READY_CHECK_MS),
+      runtime.redis ? withinMs(runtime.redis.ping(), READY_CHECK_MS) : Promise.resolve('skipped'),
     ]);
     const [database, redis] = checks.map((c) => (c.status === 'fulfilled' ? 'up' : 'down'));
     const ready = database === 'up' && redis === 'up';

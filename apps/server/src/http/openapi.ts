@@ -31,7 +31,7 @@ export function createOpenApiDocument(version: string): OpenAPIObject {
   const errorRef = { $ref: '#/components/schemas/ErrorEnvelope' };
   doc.components = {
     ...doc.components,
-    schemas: { ErrorEnvelope: envelopeOf(z.toJSONSchema(errorDataSchema) as JsonSchema) },
+    schemas: { ErrorEnvelope: envelopeOf(withoutDialect(z.toJSONSchema(errorDataSchema) as JsonSchema)) },
   };
   for (const meta of restProcedureMeta()) {
     const { path, method } = meta.openapi ?? {};
@@ -67,4 +67,9 @@ export function createOpenApiDocument(version: string): OpenAPIObject {
     operation.responses = responses;
   }
   return doc;
+}
+
+/** A schema embedded in the document must not declare its own JSON Schema dialect. */
+function withoutDialect({ $schema: _dialect, ...schema }: JsonSchema): JsonSchema {
+  return schema;
 }

@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config';
+import { runTsx, STACK_TRACE_LINE } from './spawned-process';
+
+// Should a bad value ever pass, the server must not touch the repo's own .data/ nor a real port.
+const dataDir = mkdtempSync(join(tmpdir(), 'tekana-config-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const baseEnv = { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' };
+
+describe('bad configuration fails at start with a clear message', () => {
+  // [what is wrong, the variable the message must name, the environment]
+  const cases: [string, string, Record<string, string>][] = [
+    ['a PORT that is not a number', 'PORT', { PORT: 'abc' }],
+    [
+      'NODE_ENV=production without JWT_SECRET',
+      'JWT_SECRET',
+      { NODE_ENV: 'production', SMS_PROVIDER: 'http', SMS_GATEWAY_URL: 'http://127.0.0.1:9/send' },
+    ],
+    ['SMS_PROVIDER=http without SMS_GATEWAY_URL', 'SMS_GATEWAY_URL', { SMS_PROVIDER: 'http' }],
+    ['a DATABASE_URL that is not PostgreSQL', 'DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
+  ];
+
+  it.concurrent.for(cases)(
+    'refuses %s: exits non-zero, stderr names %s, no stack trace',
+    async ([, variable, env], { expect }) => {
+      const run = await runTsx('apps/server/src/main.ts', [], { ...baseEnv, ...env }, 45_000);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^Invalid [\w ]*configuration:\n/);
+      expect(run.stderr).toMatch(new RegExp(`^\\s+${variable}: \\S`, 'm'));
+      expect(run.stderr).not.toMatch(STACK_TRACE_LINE);
+      expect(run.stdout).not.toMatch(/listening/);
+    },
+  );
+});
+
+describe('loadConfig', () => {
+  it('gives the embedded defaults when the environment is empty', () => {
+    expect(loadConfig({})).toMatchObject({
+      NODE_ENV: 'development',
+      PORT: 3000,
+      OTP_TTL_SECONDS: 300,
+      OTP_MAX_ATTEMPTS: 5,
+      DATA_DIR: '.data',
+      SMS_QUEUE_NAME: 'sms',
+      SMS_PROVIDER: 'log',
+      JWT_TTL: '1h',
+      DATABASE_REPLICA_URLS: [],
+    });
+    const config = loadConfig({});
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.REDIS_URL).toBeUndefined();
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '', DATA_DIR: '' })).toMatchObject({
+      PORT: 3000,
+      DATA_DIR: '.data',
+    });
+  });
+
+  it('reads numbers and lists from their text', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      OTP_TTL_SECONDS: '120',
+      DATABASE_REPLICA_URLS: 'postgres://r1/db, postgresql://r2/db',
+    });
+    expect(config).toMatchObject({ PORT: 8080, OTP_TTL_SECONDS: 120 });
+    expect(config.DATABASE_REPLICA_URLS).toEqual(['postgres://r1/db', 'postgresql://r2/db']);
+  });
+
+  it('throws a ConfigError naming every bad variable', () => {
+    expect(() => loadConfig({ PORT: '70000', REDIS_URL: 'http://x' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: '70000', REDIS_URL: 'http://x' })).toThrow(/PORT: .*\n\s+REDIS_URL: /);
+  });
+});
