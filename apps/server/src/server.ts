@@ -11,9 +11,12 @@ export type RunningServer = { url: string; runtime: Runtime; close(): Promise<vo
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const runtime = await createRuntime(config, log);
   let server: Server;
+  let drain: () => Promise<void> = async () => {};
   try {
     // Inside the try: a failure to build the app must still release the database and Redis connections.
-    const app = createApp(config, runtime, log);
+    const http = createApp(config, runtime, log);
+    const app = http.app;
+    drain = http.drain;
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(s)));
     });
@@ -42,6 +45,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         // Requests still running after 10 s are cut so that shutdown always finishes.
         setTimeout(() => server.closeAllConnections(), 10_000).unref();
       });
+      // Clients may have gone while their procedures still run: let those finish (bounded) first.
+      await Promise.race([drain(), new Promise((r) => setTimeout(r, 10_000).unref())]);
       await runtime.close();
     },
   };

@@ -27,7 +27,7 @@ async function register(overrides = {}) {
 }
 
 async function otpFor(email: string, phoneNumber: string, password: string) {
-  const since = server.gateway.received.length;
+  const since = server.gateway.posts.length;
   const login = await server.rest('POST', '/customers/login', { email, password });
   expect(login.status).toBe(200);
   const sms = await server.gateway.waitFor(phoneNumber, since);
@@ -127,6 +127,9 @@ describe('login with a password and an SMS one-time code', () => {
     const { input, response } = await register();
     const otp = await otpFor(input.email, input.phoneNumber, input.password);
     expect(otp).toMatch(/^\d{6}$/);
+    // The gateway accepted it: the old form (recipients, message, sender) with the configured basic auth.
+    const sms = server.gateway.posts.filter((p) => p.recipients === input.phoneNumber);
+    expect(sms.map((p) => [p.sender, p.username, p.status])).toEqual([['Tekana', 'tekana', 200]]);
     const redis = new Redis(server.env.REDIS_URL as string);
     try {
       const stored = await redis.hgetall(`${server.env.REDIS_PREFIX}otp:${response.body.data.id}`);
@@ -206,7 +209,7 @@ describe('an expiring code', () => {
     try {
       const input = newCustomerInput();
       await shortLived.rest('POST', '/customers/register', input);
-      const since = shortLived.gateway.received.length;
+      const since = shortLived.gateway.posts.length;
       await shortLived.rest('POST', '/customers/login', { email: input.email, password: input.password });
       const sms = await shortLived.gateway.waitFor(input.phoneNumber, since);
       const otp = /\b(\d{6})\b/.exec(sms.message)?.[1];
@@ -386,7 +389,7 @@ describe('the typed tRPC client', () => {
     const client = server.trpc();
     const registered = await client.customer.register.mutate(input);
     expect(registered.email).toBe(input.email);
-    const since = server.gateway.received.length;
+    const since = server.gateway.posts.length;
     const login = await client.customer.login.mutate({ email: input.email, password: input.password });
     expect(login.otpSent).toBe(true);
     const sms = await server.gateway.waitFor(input.phoneNumber, since);

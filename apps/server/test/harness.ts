@@ -6,9 +6,9 @@ import type { Customer, RegisterInput } from '@tekana/contracts';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import pino from 'pino';
 import { inject } from 'vitest';
+import { type FakeSmsGateway, startFakeSmsGateway } from '../../../test/fake-sms-gateway';
 import { loadConfig } from '../src/config';
 import { type RunningServer, startServer } from '../src/server';
-import { type FakeSmsGateway, startFakeSmsGateway } from './fake-sms-gateway';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const tsxBin = `${repoRoot}node_modules/.bin/tsx`;
@@ -43,7 +43,7 @@ export async function startTestServer(
   overrides: Record<string, string> = {},
   options: TestServerOptions = {},
 ): Promise<TestServer> {
-  const gateway = await startFakeSmsGateway();
+  const gateway = await startFakeSmsGateway({ username: 'tekana', password: 'gateway-secret' });
   const suffix = randomBytes(4).toString('hex');
   const env: Record<string, string> = {
     NODE_ENV: 'test',
@@ -151,7 +151,7 @@ export async function signIn(
   phoneNumber: string,
   password: string,
 ): Promise<string> {
-  const since = server.gateway.received.length;
+  const since = server.gateway.posts.length;
   const login = await server.rest('POST', '/customers/login', { email, password });
   if (login.status !== 200) throw new Error(`login answered ${login.status}: ${login.body.message}`);
   const sms = await server.gateway.waitFor(phoneNumber, since);

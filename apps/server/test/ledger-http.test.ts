@@ -257,7 +257,7 @@ describe('who may do what, over REST', () => {
   });
 
   it('tells both customers of a transfer by SMS, through the queue and the worker', async () => {
-    const since = server.gateway.received.length;
+    const since = server.gateway.posts.length;
     const transfer = await post(alice, 'TRANSFER', alice.wallet.id, bob.wallet.id, 25);
     expect(transfer.status).toBe(201);
     const debit = await server.gateway.waitFor(alice.customer.phoneNumber, since);

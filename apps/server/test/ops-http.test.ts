@@ -80,7 +80,7 @@ describe('/openapi.json', () => {
     ).not.toEqual([]);
     expect(validator('/customers/register', 'post', 201, { status: 201, message: 'OK' })).not.toEqual([]);
 
-    const since = server.gateway.received.length;
+    const since = server.gateway.posts.length;
     const login = await send(
       'POST',
       '/api/v1/customers/login',
@@ -191,7 +191,7 @@ describe('structured logs', () => {
     const from = logLines.length;
     const registered = await server.rest('POST', '/customers/register', input);
     expect(registered.status).toBe(201);
-    const since = server.gateway.received.length;
+    const since = server.gateway.posts.length;
     const login = await server.rest('POST', '/customers/login', {
       email: input.email,
       password: input.password,

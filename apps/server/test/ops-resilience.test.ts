@@ -226,6 +226,6 @@ describe('in production mode with no SMS worker running', () => {
       kind: 'OTP',
       text: expect.stringMatching(/\b\d{6}\b/),
     });
-    expect(server.gateway.received).toHaveLength(0);
+    expect(server.gateway.posts).toHaveLength(0);
   });
 });

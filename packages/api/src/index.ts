@@ -6,5 +6,5 @@ export * from './ports/rate-limiter';
 export * from './ports/sms-queue';
 export { type AppRouter, appRouter } from './root';
 export { createServices, type ServiceDeps, type Services } from './services';
-export { registerCustomer } from './services/auth';
+export { registerCustomer, signAccessToken } from './services/auth';
 export { type Actor, type Context, createCallerFactory, type Meta } from './trpc';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appRouter, type Context } from '@tekana/api';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
-import express, { type Express, type Request } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Config } from '../config';
@@ -21,7 +21,11 @@ function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
   ]);
 }
 
-export function createApp(config: Config, runtime: Runtime, log: Logger): Express {
+export function createApp(
+  config: Config,
+  runtime: Runtime,
+  log: Logger,
+): { app: Express; drain(): Promise<void> } {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
@@ -62,18 +66,32 @@ export function createApp(config: Config, runtime: Runtime, log: Logger): Expres
     };
   };
 
+  // Procedures still running (their clients may be gone) must finish, and queue their notices, before
+  // shutdown closes Redis and the database under them.
+  const inFlight = new Set<Promise<unknown>>();
+  const tracked =
+    (handler: RequestHandler): RequestHandler =>
+    (req, res, next) => {
+      const work = Promise.resolve(handler(req, res, next));
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work));
+      return work;
+    };
+
   app.use(
     '/trpc',
-    createExpressMiddleware({
-      router: appRouter,
-      createContext: ({ req }) => createContext(req),
-      onError: ({ error, path }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR')
-          log.error({ err: error.cause ?? error, path }, 'procedure failed');
-      },
-    }),
+    tracked(
+      createExpressMiddleware({
+        router: appRouter,
+        createContext: ({ req }) => createContext(req),
+        onError: ({ error, path }) => {
+          if (error.code === 'INTERNAL_SERVER_ERROR')
+            log.error({ err: error.cause ?? error, path }, 'procedure failed');
+        },
+      }),
+    ),
   );
-  app.use('/api/v1', ...createRestHandlers(createContext, log));
+  app.use('/api/v1', ...createRestHandlers(createContext, log).map(tracked));
 
   const openApiDocument = createOpenApiDocument('1.0.0');
   app.get('/openapi.json', (_req, res) => {
@@ -102,5 +120,5 @@ export function createApp(config: Config, runtime: Runtime, log: Logger): Expres
   app.use((_req, res) => {
     res.status(404).json({ status: 404, message: 'Not found', data: { code: 'NOT_FOUND' } });
   });
-  return app;
+  return { app, drain: () => Promise.allSettled([...inFlight]).then(() => undefined) };
 }

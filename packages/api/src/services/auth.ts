@@ -98,13 +98,7 @@ export function createAuthService(deps: AuthDeps) {
       if (result === 'LOCKED')
         throw new DomainError('INVALID_OTP', 'Too many wrong codes; log in again for a new one');
       if (result !== 'OK') throw new DomainError('INVALID_OTP', BAD_OTP);
-      const token = await new SignJWT({ role: row.role })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject(row.id)
-        .setIssuedAt()
-        .setIssuer('tekana')
-        .setExpirationTime(deps.jwtTtl)
-        .sign(key);
+      const token = await signAccessToken(key, { id: row.id, role: row.role }, deps.jwtTtl);
       return { token, customer: toCustomer(row) };
     },
 
@@ -120,6 +114,17 @@ export function createAuthService(deps: AuthDeps) {
       }
     },
   };
+}
+
+/** The bearer token of a signed-in actor: HS256, issuer `tekana`, subject the customer id, claim `role`. */
+export function signAccessToken(key: Uint8Array, actor: Actor, ttl: string): Promise<string> {
+  return new SignJWT({ role: actor.role })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(actor.id)
+    .setIssuedAt()
+    .setIssuer('tekana')
+    .setExpirationTime(ttl)
+    .sign(key);
 }
 
 /** Creates an account (argon2id hash); a taken email, phone number or ID number is a 409 naming the field. */

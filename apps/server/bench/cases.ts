@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Child, freePort, peakRssMb, spawnNodeScript, stopChild, waitUntilReady } from './children';
+import { type LoadResult, type NextRequest, runLoad } from './load';
+import type { Measurement } from './report';
+import type { BenchLedger } from './seed';
+
+export type ServerSettings = {
+  root: string;
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  jwtSecret: string;
+  smsGatewayUrl: string;
+};
+
+export type LoadSettings = { connections: number; durationSeconds: number };
+
+/** What a case found beyond its table row: the status breakdown, why requests failed, the server's warnings. */
+export type CaseDetails = Pick<
+  LoadResult,
+  'statusCounts' | 'timeouts' | 'unexpectedSamples' | 'durationSeconds'
+> & {
+  logFile: string;
+  serverLog: LogSummary;
+};
+
+/** The Tekana server in production mode, as its own process (node itself, so that its pid gives its RSS). */
+export async function startTekanaServer(
+  settings: ServerSettings,
+  logFile: string,
+): Promise<{ child: Child; origin: string }> {
+  const port = await freePort();
+  const child = spawnNodeScript('tekana server', 'apps/server/src/main.ts', {
+    cwd: settings.root,
+    logFile,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: settings.databaseUrl,
+      REDIS_URL: settings.redisUrl,
+      REDIS_PREFIX: settings.redisPrefix,
+      JWT_SECRET: settings.jwtSecret,
+      LOG_LEVEL: 'warn',
+      SMS_PROVIDER: 'http',
+      SMS_GATEWAY_URL: settings.smsGatewayUrl,
+    },
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  await waitUntilReady(child, `${origin}/ready`, logFile);
+  return { child, origin };
+}
+
+/** The bare express reference, started the same way. */
+export async function startBareExpress(
+  root: string,
+  logFile: string,
+): Promise<{ child: Child; origin: string }> {
+  const port = await freePort();
+  const child = spawnNodeScript('bare express', 'apps/server/bench/bare-express.ts', {
+    cwd: root,
+    logFile,
+    args: [String(port)],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  await waitUntilReady(child, `${origin}/health`, logFile);
+  return { child, origin };
+}
+
+/**
+ * Transfers between two distinct random PERSONAL wallets ('random'), or payments from a random PERSONAL
+ * wallet to the one MERCHANT ('hot'), each under a fresh idempotency key and its debtor's token.
+ */
+export function transferRequests(
+  ledger: BenchLedger,
+  tokens: string[],
+  tag: string,
+  kind: 'random' | 'hot',
+): NextRequest {
+  const count = ledger.personal.length;
+  let sequence = 0;
+  return () => {
+    const from = Math.floor(Math.random() * count);
+    // Any wallet but `from`, uniformly.
+    const to = (from + 1 + Math.floor(Math.random() * (count - 1))) % count;
+    const debited = ledger.personal[from];
+    const credited = kind === 'hot' ? ledger.merchant : ledger.personal[to];
+    if (!debited || !credited) throw new Error('transferRequests: wallet index out of range');
+    const body = JSON.stringify({
+      externalReferenceNumber: `bench-${tag}-${kind}-${++sequence}`,
+      transactionTypeCode: kind === 'hot' ? 'PAYMENT' : 'TRANSFER',
+      channelType: 'APP',
+      debitedWalletId: debited.walletId,
+      creditedWalletId: credited.walletId,
+      amount: 1 + Math.floor(Math.random() * 100),
+    });
+    return { body, token: tokens[from] as string };
+  };
+}
+
+/** Loads a running server, reads its peak RSS before anything else touches it, stops it, reads its log. */
+export async function measure(
+  name: string,
+  server: { child: Child; origin: string },
+  path: string,
+  expectedStatus: number,
+  next: NextRequest,
+  load: LoadSettings,
+  logFile: string,
+): Promise<{ measurement: Measurement; details: CaseDetails }> {
+  const result = await runLoad({ origin: server.origin, path, expectedStatus, next, ...load });
+  const peak = peakRssMb(server.child.pid);
+  await stopChild(server.child);
+  return {
+    measurement: {
+      name,
+      rate: result.rate,
+      p50Ms: result.p50Ms,
+      p99Ms: result.p99Ms,
+      peakRssMb: peak,
+      ok: result.ok,
+      notOk: result.unexpected,
+      errors: result.errors,
+    },
+    details: {
+      statusCounts: result.statusCounts,
+      timeouts: result.timeouts,
+      unexpectedSamples: result.unexpectedSamples,
+      durationSeconds: result.durationSeconds,
+      logFile,
+      serverLog: summarizeLog(logFile),
+    },
+  };
+}
+
+export type LogSummary = { warnings: number; errors: number; firstMessages: string[] };
+
+/** Counts the pino lines at warn (40) and above, and keeps the first few distinct messages. */
+export function summarizeLog(file: string): LogSummary {
+  const summary: LogSummary = { warnings: 0, errors: 0, firstMessages: [] };
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return summary;
+  }
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let level = 0;
+    let message = line.slice(0, 200);
+    try {
+      const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+      level = entry.level ?? 0;
+      message = [entry.msg, entry.err?.message].filter(Boolean).join(': ');
+    } catch {
+      level = 50; // Not pino: something printed straight to stderr.
+    }
+    if (level >= 50) summary.errors++;
+    else if (level >= 40) summary.warnings++;
+    else continue;
+    if (summary.firstMessages.length < 5 && !summary.firstMessages.includes(message)) {
+      summary.firstMessages.push(message);
+    }
+  }
+  return summary;
+}
+
+export const logPath = (root: string, stamp: string, name: string) =>
+  join(root, 'bench-results', `${stamp}.${name}.log`);

@@ -1,0 +1,100 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+/** A process the bench started; every one is stopped on exit, error or signal. */
+export type Child = { name: string; pid: number; process: ChildProcess; exited: Promise<number | null> };
+
+const running = new Set<Child>();
+const STOP_GRACE_MS = 15_000;
+
+/** Runs `node --import tsx <script>` so that the child's pid is the node process itself (for its RSS). */
+export function spawnNodeScript(
+  name: string,
+  script: string,
+  options: { cwd: string; env: NodeJS.ProcessEnv; args?: string[]; logFile: string },
+): Child {
+  const log = openSync(options.logFile, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...(options.args ?? [])], {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', log, log],
+  });
+  return track(name, child);
+}
+
+/** Registers a started process so that `stopAllChildren` stops it. */
+export function track(name: string, child: ChildProcess): Child {
+  if (child.pid === undefined) throw new Error(`could not start ${name}`);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const entry: Child = { name, pid: child.pid, process: child, exited };
+  running.add(entry);
+  void exited.then(() => running.delete(entry));
+  return entry;
+}
+
+/** SIGTERM, then SIGKILL if it is still there after a grace period. */
+export async function stopChild(child: Child): Promise<void> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  child.process.kill('SIGTERM');
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), STOP_GRACE_MS);
+  await child.exited;
+  clearTimeout(timer);
+}
+
+export async function stopAllChildren(): Promise<void> {
+  await Promise.all([...running].map(stopChild));
+}
+
+/** Polls `url` until it answers 200; fails early if the child dies, with the tail of its log. */
+export async function waitUntilReady(
+  child: Child,
+  url: string,
+  logFile: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let died = false;
+  void child.exited.then(() => {
+    died = true;
+  });
+  while (Date.now() < deadline) {
+    if (died) throw new Error(`${child.name} exited before it was ready:\n${tail(logFile)}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (res.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${child.name} was not ready at ${url} after ${timeoutMs / 1000} s:\n${tail(logFile)}`);
+}
+
+/** The process's peak resident set (VmHWM), in MB. */
+export function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1];
+  if (!kb) throw new Error(`no VmHWM in /proc/${pid}/status`);
+  return Number(kb) / 1024;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+/** The bench's settings, from the environment, checked once: nothing else in bench/ reads process.env. */
+export const benchConfigSchema = z.object({
+  DATABASE_URL: z.url({
+    protocol: /^postgres(ql)?$/,
+    error: (issue) =>
+      issue.input === undefined
+        ? 'DATABASE_URL is required: the bench runs against PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/bench'
+        : 'DATABASE_URL must be a postgres:// URL',
+  }),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  BENCH_DURATION_SECONDS: positiveInt(30),
+  BENCH_CONNECTIONS: positiveInt(64).pipe(z.number().max(1_000)),
+  BENCH_WALLETS: positiveInt(10_000).pipe(z.number().min(2)),
+});
+
+export type BenchConfig = z.infer<typeof benchConfigSchema>;
+
+/** The config, or the reasons it is not one (one line each). */
+export function loadBenchConfig(
+  env: Record<string, string | undefined> = process.env,
+): BenchConfig | { problems: string[] } {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = benchConfigSchema.safeParse(present);
+  if (result.success) return result.data;
+  return { problems: result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) };
+}

@@ -1,0 +1,251 @@
+/**
+ * `pnpm bench`: the transfer baseline. Seeds funded wallets, drives POST /api/v1/transactions over HTTP
+ * from this process against the server in its own process (random transfers, then payments to one hot
+ * MERCHANT), measures two references on the same machine (pgbench tpcb-like, a bare express 5 route),
+ * prints one table, writes it as JSON, then runs `pnpm verify` and exits with its code.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { signAccessToken } from '@tekana/api';
+import {
+  type CaseDetails,
+  logPath,
+  measure,
+  startBareExpress,
+  startTekanaServer,
+  transferRequests,
+} from './cases';
+import { stopAllChildren } from './children';
+import { type BenchConfig, loadBenchConfig } from './config';
+import type { NextRequest } from './load';
+import { dropPgbenchDatabase, ensurePgbench, runPgbench } from './pgbench';
+import { deleteRedisKeys } from './redis-keys';
+import { formatTable, type Measurement, withRatios, writeJson } from './report';
+import { seedBenchLedger } from './seed';
+import { startSmsSink } from './sms-sink';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+// Enough that no transfer of 1..100 RWF fails for lack of funds, however long the run.
+const FUNDING_RWF = 1_000_000;
+const TRANSACTIONS_PATH = '/api/v1/transactions';
+const say = (line: string) => process.stdout.write(`bench: ${line}\n`);
+let interrupted = false;
+
+async function main(): Promise<number> {
+  const config = loadBenchConfig();
+  if ('problems' in config) {
+    process.stderr.write(`pnpm bench: ${config.problems.join('\n  ')}\n`);
+    return 2;
+  }
+  if (!ensurePgbench(say)) return 2;
+
+  const startedAt = new Date();
+  const stamp = startedAt
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  const tag = startedAt.getTime().toString(36);
+  const redisPrefix = `bench:${startedAt.getTime()}:`;
+  mkdirSync(`${root}/bench-results`, { recursive: true });
+  const sink = await startSmsSink();
+
+  // One cleanup, however many callers (the normal path, an error, a signal) ask for it.
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () => {
+    cleaning ??= (async () => {
+      await stopAllChildren();
+      await sink.close();
+      await dropPgbenchDatabase(config.DATABASE_URL, tag).catch((e) =>
+        say(`could not drop the pgbench database: ${e}`),
+      );
+      const deleted = await deleteRedisKeys(config.REDIS_URL, redisPrefix).catch((e) => {
+        say(`could not delete the Redis keys ${redisPrefix}*: ${e}`);
+        return 0;
+      });
+      say(`deleted ${deleted} Redis keys under ${redisPrefix}`);
+    })();
+    return cleaning;
+  };
+  // `on`, not `once`: Ctrl-C reaches us twice (from the terminal and relayed by tsx), and a second
+  // signal without a listener would kill the bench before it has cleaned up.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = true;
+      say(`${signal}: stopping`);
+      void cleanUp().finally(() => process.exit(130));
+    });
+  }
+
+  let refused: Measurement[] = [];
+  try {
+    const report = await measureAll(config, { startedAt, stamp, tag, redisPrefix, smsGatewayUrl: sink.url });
+    process.stdout.write(`\n${report.table}\n\n${report.notes.join('\n')}\n`);
+    const file = writeJson(root, stamp, { ...report.json, smsSinkReceived: sink.received() });
+    say(`wrote ${file}`);
+    // Figures from a run whose transfers were refused measure the refusal path, not the ledger.
+    refused = report.measurements.filter((m) => m.notOk + m.errors > m.ok / 100);
+  } finally {
+    await cleanUp();
+  }
+  say('pnpm verify');
+  const verified = await runVerify(config.DATABASE_URL);
+  for (const m of refused)
+    say(
+      `${m.name}: ${m.notOk} unexpected answers and ${m.errors} errors for ${m.ok} ok: not a valid baseline`,
+    );
+  return verified !== 0 ? verified : refused.length > 0 ? 1 : 0;
+}
+
+type Run = { startedAt: Date; stamp: string; tag: string; redisPrefix: string; smsGatewayUrl: string };
+type Load = { connections: number; durationSeconds: number };
+
+async function measureAll(config: BenchConfig, run: Run) {
+  const load: Load = {
+    connections: config.BENCH_CONNECTIONS,
+    durationSeconds: config.BENCH_DURATION_SECONDS,
+  };
+  const loadAtStart = loadavg()[0] ?? 0;
+  const transfers = await measureTransfers(config, run, load);
+  const references = await measureReferences(config, run, load, transfers.nextRandom());
+  const rows = withRatios(
+    [...transfers.measurements, references.pgbench, references.bare],
+    references.pgbench.rate,
+    references.bare.rate,
+  );
+  const details = { ...transfers.details, 'bare express': references.bareDetails };
+  // Other processes on the machine skew every row; the load average says whether they did.
+  const machine = {
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    loadAverage1m: { atStart: loadAtStart, atEnd: loadavg()[0] ?? 0 },
+  };
+  const machineNote = `machine: ${machine.cpus} CPUs (${machine.cpuModel}), node ${machine.node}, 1-min load average ${machine.loadAverage1m.atStart.toFixed(2)} at start, ${machine.loadAverage1m.atEnd.toFixed(2)} at end`;
+  return {
+    table: formatTable(rows),
+    measurements: [...transfers.measurements, references.pgbench, references.bare],
+    notes: [machineNote, ...notesFor(details)],
+    json: {
+      startedAt: run.startedAt.toISOString(),
+      settings: { ...load, wallets: config.BENCH_WALLETS, fundingRwf: FUNDING_RWF },
+      machine,
+      rows,
+      details,
+    },
+  };
+}
+
+/** Random transfers, then hot-merchant payments, each against a fresh server (so each peak RSS is its own). */
+async function measureTransfers(config: BenchConfig, run: Run, load: Load) {
+  const jwtSecret = randomBytes(32).toString('hex');
+  const settings = {
+    root,
+    databaseUrl: config.DATABASE_URL,
+    redisUrl: config.REDIS_URL,
+    redisPrefix: run.redisPrefix,
+    jwtSecret,
+    smsGatewayUrl: run.smsGatewayUrl,
+  };
+  say('random transfers: starting the server (it migrates the database)');
+  const first = await startTekanaServer(settings, logPath(root, run.stamp, 'server-random'));
+  say(`seeding ${config.BENCH_WALLETS} PERSONAL wallets of ${FUNDING_RWF} RWF and one MERCHANT`);
+  const ledger = await seedBenchLedger(config.DATABASE_URL, config.BENCH_WALLETS, FUNDING_RWF, run.tag);
+  const ttl = 3_600 + 4 * load.durationSeconds;
+  // Signed exactly as the server signs a token after validateOtp, with the server's own secret.
+  const key = new TextEncoder().encode(jwtSecret);
+  const tokens = await Promise.all(
+    ledger.personal.map((w) => signAccessToken(key, { id: w.customerId, role: 'CUSTOMER' }, `${ttl}s`)),
+  );
+
+  const measurements: Measurement[] = [];
+  const details: Record<string, CaseDetails> = {};
+  for (const kind of ['random', 'hot'] as const) {
+    const name = kind === 'random' ? 'random transfers' : 'hot-merchant payments';
+    const logFile = logPath(root, run.stamp, `server-${kind}`);
+    if (kind === 'hot') say(`${name}: starting a fresh server`);
+    const server = kind === 'random' ? first : await startTekanaServer(settings, logFile);
+    say(`${name}: ${load.connections} connections for ${load.durationSeconds} s`);
+    const next = transferRequests(ledger, tokens, run.tag, kind);
+    const result = await measure(name, server, TRANSACTIONS_PATH, 201, next, load, logFile);
+    measurements.push(result.measurement);
+    details[name] = result.details;
+  }
+  // The bare express reference gets the same bodies and headers, so the load generator does the same work.
+  return {
+    measurements,
+    details,
+    nextRandom: () => transferRequests(ledger, tokens, `${run.tag}-bare`, 'random'),
+  };
+}
+
+async function measureReferences(config: BenchConfig, run: Run, load: Load, next: NextRequest) {
+  say(`pgbench tpcb-like (scale 10): ${load.connections} clients for ${load.durationSeconds} s`);
+  const result = await runPgbench(config.DATABASE_URL, { ...load, tag: run.tag });
+  const pgbench: Measurement = {
+    name: 'pgbench tpcb-like',
+    rate: result.tps,
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    peakRssMb: null,
+    ok: result.transactions,
+    notOk: result.failed,
+    errors: 0,
+  };
+
+  say(`bare express: ${load.connections} connections for ${load.durationSeconds} s`);
+  const logFile = logPath(root, run.stamp, 'bare-express');
+  const bare = await startBareExpress(root, logFile);
+  const measured = await measure('bare express', bare, '/echo', 200, next, load, logFile);
+  return { pgbench, bare: measured.measurement, bareDetails: measured.details };
+}
+
+/** One line per case: its statuses and the server's warnings, then why requests failed, if any did. */
+function notesFor(details: Record<string, CaseDetails>): string[] {
+  const notes = [
+    'ok = 201 (transfers), 200 (bare express), committed transactions (pgbench); not ok = any other status',
+    '(failed transactions for pgbench); errors = connection errors and timeouts; latencies cover every response.',
+  ];
+  for (const [name, d] of Object.entries(details)) {
+    const statuses = Object.entries(d.statusCounts)
+      .map(([code, n]) => `${code}×${n}`)
+      .join(' ');
+    notes.push(
+      `${name}: statuses ${statuses || 'none'}; timeouts ${d.timeouts}; server log ${d.serverLog.warnings} warn, ${d.serverLog.errors} error (${d.logFile})`,
+    );
+    for (const sample of d.unexpectedSamples) notes.push(`  e.g. ${sample}`);
+    for (const message of d.serverLog.firstMessages) notes.push(`  log: ${message}`);
+  }
+  return notes;
+}
+
+function runVerify(databaseUrl: string): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn('pnpm', ['verify'], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+    });
+    child.once('error', (error) => {
+      say(`could not run pnpm verify: ${error.message}`);
+      resolve(1);
+    });
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (error: unknown) => {
+    // Interrupted: the signal handler finishes the cleanup and exits; what failed meanwhile is its echo.
+    if (interrupted) return;
+    process.stderr.write(
+      `pnpm bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    await stopAllChildren();
+    process.exit(1);
+  },
+);

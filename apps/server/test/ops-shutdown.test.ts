@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import type { Customer, Page, Wallet } from '@tekana/contracts';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createAdminAndSignIn, registerAndSignIn, startTestServer, type TestServer } from './harness';
+
+describe('a graceful shutdown while a posting is still running', () => {
+  let server: TestServer;
+  const sql = postgres(inject('databaseUrl'), { max: 2, onnotice: () => {} });
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    server?.worker?.kill('SIGTERM');
+    await sql.end();
+    await server?.gateway.close();
+  });
+
+  it('lets the posting commit and queue its SMS notice, even after its client has gone', async () => {
+    const admin = await createAdminAndSignIn(server);
+    const customer = await registerAndSignIn(server);
+    const wallet = await server.rest<Wallet>(
+      'POST',
+      '/wallets',
+      { walletTypeCode: 'PERSONAL', currencyCode: 'RWF' },
+      customer.token,
+    );
+    const system = await server.rest<Page<Customer>>('GET', '/customers?role=SYSTEM', undefined, admin.token);
+    const floats = await server.rest<Page<Wallet>>(
+      'GET',
+      `/wallets?customer_id=${system.body.data.items[0]?.id}&currency_code=RWF`,
+      undefined,
+      admin.token,
+    );
+    const externalReferenceNumber = `shutdown-${randomBytes(6).toString('hex')}`;
+
+    // Another transaction holds the customer's wallet, so the deposit waits on its row lock.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked = () => {};
+    const isLocked = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const holder = sql.begin(async (tx) => {
+      await tx`select id from wallets where id = ${wallet.body.data.id} for update`;
+      locked();
+      await held;
+    });
+    await isLocked;
+
+    const client = new AbortController();
+    const deposit = fetch(`${server.url}/api/v1/transactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` },
+      body: JSON.stringify({
+        externalReferenceNumber,
+        transactionTypeCode: 'DEPOSIT',
+        debitedWalletId: floats.body.data.items[0]?.id,
+        creditedWalletId: wallet.body.data.id,
+        amount: 2_500,
+      }),
+      signal: client.signal,
+    }).catch(() => 'aborted');
+    await new Promise((r) => setTimeout(r, 300));
+    client.abort();
+    expect(await deposit).toBe('aborted');
+
+    const since = server.gateway.posts.length;
+    const stopped = server.close();
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await holder;
+    await stopped;
+
+    const [posting] =
+      await sql`select amount from transactions where external_reference_number = ${externalReferenceNumber}`;
+    expect(Number(posting?.amount)).toBe(2_500);
+    // The worker, still running, delivers the notice the posting queued after its client had gone.
+    const notice = await server.gateway.waitFor(customer.customer.phoneNumber, since);
+    expect(notice.message).toMatch(/2,500 RWF credited/);
+  });
+});
