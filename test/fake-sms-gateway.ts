@@ -5,9 +5,10 @@ import type { AddressInfo } from 'node:net';
 /** One form POST as the old gateway received it, with the basic-auth credentials it came with. */
 export type GatewayPost = {
   method: string | undefined;
-  recipients: string | null;
-  message: string | null;
-  sender: string | null;
+  /** '' when the post lacked the field. */
+  recipients: string;
+  message: string;
+  sender: string;
   contentType: string | undefined;
   username: string;
   password: string;
@@ -23,7 +24,12 @@ export type FakeSmsGatewayOptions = {
   answer?: (postNumber: number) => number | Promise<number>;
 };
 
-/** A local stand-in for the SMS gateway: records every post, refuses wrong credentials with 401. */
+/**
+ * A local stand-in for the old SMS gateway, for the worker's tests and the server's integration tests:
+ * records every post, refuses wrong credentials with 401.
+ */
+export type FakeSmsGateway = Awaited<ReturnType<typeof startFakeSmsGateway>>;
+
 export async function startFakeSmsGateway(options: FakeSmsGatewayOptions) {
   const posts: GatewayPost[] = [];
   const server = createServer(async (request, response) => {
@@ -33,9 +39,9 @@ export async function startFakeSmsGateway(options: FakeSmsGatewayOptions) {
     const postNumber = posts.length + 1;
     const post: GatewayPost = {
       method: request.method,
-      recipients: body.get('recipients'),
-      message: body.get('message'),
-      sender: body.get('sender'),
+      recipients: body.get('recipients') ?? '',
+      message: body.get('message') ?? '',
+      sender: body.get('sender') ?? '',
       contentType: request.headers['content-type'],
       username,
       password,
@@ -55,6 +61,16 @@ export async function startFakeSmsGateway(options: FakeSmsGatewayOptions) {
     delivered: () => posts.filter((p) => p.status === 200),
     /** Milliseconds between one post and the next: the worker's backoff and rate limit, as the gateway saw them. */
     gaps: () => posts.slice(1).map((post, i) => post.receivedAt - (posts[i]?.receivedAt ?? post.receivedAt)),
+    /** The first post to `phone` after the first `since` posts, waiting for it up to `timeoutMs`. */
+    async waitFor(phone: string, since: number, timeoutMs = 15_000): Promise<GatewayPost> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = posts.slice(since).find((p) => p.recipients === phone && p.status === 200);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`No SMS to ${phone} within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
     async close() {
       // fetch keeps connections alive; without this, close() would wait for them to time out.
       server.closeAllConnections();

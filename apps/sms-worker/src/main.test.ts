@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { startFakeSmsGateway } from '../test/fake-sms-gateway';
+import { startFakeSmsGateway } from '../../../test/fake-sms-gateway';
 import { createSmsProducer } from '../test/sms-producer';
 import { spawnSmsWorker } from '../test/worker-process';
 

@@ -1,7 +1,7 @@
 import { createHttpSmsProvider } from '@tekana/contracts/sms-providers';
 import { pino } from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { type FakeSmsGatewayOptions, startFakeSmsGateway } from '../test/fake-sms-gateway';
+import { type FakeSmsGatewayOptions, startFakeSmsGateway } from '../../../test/fake-sms-gateway';
 import { createSmsProducer, FAST_BACKOFF } from '../test/sms-producer';
 import { createSmsWorker } from './worker';
 
