@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { type AppRouter, registerCustomer } from '@tekana/api';
-import type { Customer, RegisterInput } from '@tekana/contracts';
+import type { Customer, Page, RegisterInput, Wallet } from '@tekana/contracts';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import pino from 'pino';
 import { inject } from 'vitest';
@@ -180,4 +180,21 @@ export async function createAdminAndSignIn(server: TestServer): Promise<SignedIn
   const customer = await registerCustomer(server.runtime.database, input, 'ADMIN');
   const token = await signIn(server, input.email, input.phoneNumber, input.password);
   return { token, customer, password: input.password };
+}
+
+/** The system FLOAT wallet of a currency, through which an admin deposits and withdraws. */
+export async function floatWallet(
+  server: TestServer,
+  admin: SignedIn,
+  currencyCode: 'RWF' | 'USD' = 'RWF',
+): Promise<Wallet> {
+  const floats = await server.rest<Page<Wallet>>(
+    'GET',
+    `/wallets?wallet_type_code=FLOAT&currency_code=${currencyCode}`,
+    undefined,
+    admin.token,
+  );
+  const float = floats.body.data.items[0];
+  if (!float) throw new Error(`no ${currencyCode} float wallet`);
+  return float;
 }

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { Customer, Page, Transaction, TransactionType, Wallet, WalletType } from '@tekana/contracts';
+import type { Page, Transaction, TransactionType, Wallet, WalletType } from '@tekana/contracts';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createAdminAndSignIn,
+  floatWallet,
   type RestResponse,
   registerAndSignIn,
   type SignedIn,
@@ -19,16 +20,7 @@ beforeAll(async () => {
   // A pool as large as a production one, so that parallel requests really meet on the row locks.
   server = await startTestServer({ DATABASE_POOL_SIZE: '20' });
   admin = await createAdminAndSignIn(server);
-  const system = await server.rest<Page<Customer>>('GET', '/customers?role=SYSTEM', undefined, admin.token);
-  const floats = await server.rest<Page<Wallet>>(
-    'GET',
-    `/wallets?customer_id=${system.body.data.items[0]?.id}&currency_code=RWF`,
-    undefined,
-    admin.token,
-  );
-  const float = floats.body.data.items[0];
-  if (!float) throw new Error('no RWF float');
-  floatRwf = float;
+  floatRwf = await floatWallet(server, admin);
 });
 afterAll(async () => {
   await server?.stop();

@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { Customer, Page, Wallet } from '@tekana/contracts';
+import type { Wallet } from '@tekana/contracts';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createAdminAndSignIn, registerAndSignIn, startTestServer, type TestServer } from './harness';
+import {
+  createAdminAndSignIn,
+  floatWallet,
+  registerAndSignIn,
+  startTestServer,
+  type TestServer,
+} from './harness';
 
 describe('a graceful shutdown while a posting is still running', () => {
   let server: TestServer;
@@ -25,13 +31,7 @@ describe('a graceful shutdown while a posting is still running', () => {
       { walletTypeCode: 'PERSONAL', currencyCode: 'RWF' },
       customer.token,
     );
-    const system = await server.rest<Page<Customer>>('GET', '/customers?role=SYSTEM', undefined, admin.token);
-    const floats = await server.rest<Page<Wallet>>(
-      'GET',
-      `/wallets?customer_id=${system.body.data.items[0]?.id}&currency_code=RWF`,
-      undefined,
-      admin.token,
-    );
+    const float = await floatWallet(server, admin);
     const externalReferenceNumber = `shutdown-${randomBytes(6).toString('hex')}`;
 
     // Another transaction holds the customer's wallet, so the deposit waits on its row lock.
@@ -57,7 +57,7 @@ describe('a graceful shutdown while a posting is still running', () => {
       body: JSON.stringify({
         externalReferenceNumber,
         transactionTypeCode: 'DEPOSIT',
-        debitedWalletId: floats.body.data.items[0]?.id,
+        debitedWalletId: float.id,
         creditedWalletId: wallet.body.data.id,
         amount: 2_500,
       }),
