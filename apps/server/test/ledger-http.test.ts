@@ -212,6 +212,22 @@ describe('who may do what, over REST', () => {
     expect((await server.rest('POST', '/transactions', reserved, alice.token)).status).toBe(400);
   });
 
+  it('takes an amount only as a JSON integer: a string, true or null is 400 and moves nothing', async () => {
+    const before = await balanceOf(alice.wallet.id);
+    for (const amount of ['100', true, null]) {
+      const body = {
+        externalReferenceNumber: ref(),
+        transactionTypeCode: 'TRANSFER',
+        debitedWalletId: alice.wallet.id,
+        creditedWalletId: bob.wallet.id,
+        amount,
+      };
+      const answer = await server.rest('POST', '/transactions', body, alice.token);
+      expect(answer.status, JSON.stringify(amount)).toBe(400);
+    }
+    expect(await balanceOf(alice.wallet.id)).toBe(before);
+  });
+
   it('accepts the old numeric channel code and filters with the old snake_case names', async () => {
     const key = ref();
     const body = {

@@ -4,7 +4,11 @@ export const idSchema = z.uuid();
 
 /** Money is an integer count of minor units (RWF exponent 0, USD exponent 2), never a float. */
 export const amountSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-export const positiveAmountSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/**
+ * An amount in a request body: a JSON integer, strictly. Behind a pipe because trpc-to-openapi switches on
+ * coercion for a bare z.number() of a REST input, which would take "100", true or null as amounts.
+ */
+export const positiveAmountSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).pipe(z.number());
 /** A balance may be negative only on wallet types that allow it (FLOAT). */
 export const balanceSchema = z.number().int();
 
