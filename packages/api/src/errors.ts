@@ -31,11 +31,15 @@ const UNAVAILABLE_ERRNO = new Set([
   'CONNECTION_DESTROYED',
 ]);
 
+/** An error and the causes it wraps (drizzle wraps the driver's error), nearest first, a few deep. */
+export function* causeChain(error: unknown): Generator<Error & { code?: unknown }> {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) yield e;
+}
+
 /** A database or Redis that is down or unreachable: the client should retry later (503), not see a 500. */
 export function isUnavailable(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && UNAVAILABLE_ERRNO.has(code)) return true;
+  for (const e of causeChain(error)) {
+    if (typeof e.code === 'string' && UNAVAILABLE_ERRNO.has(e.code)) return true;
     if (
       /enableOfflineQueue|Connection is closed|Stream isn't writeable|ECONNREFUSED|max retries|Command timed out/i.test(
         e.message,
@@ -53,11 +57,7 @@ export function isUnavailable(error: unknown): boolean {
  * That is bad input, so a 400, never a 500.
  */
 function isRefusedValue(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)) return true;
-  }
-  return false;
+  return [...causeChain(error)].some((e) => typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code));
 }
 
 /** Turns whatever a procedure threw into the TRPCError the client sees. */

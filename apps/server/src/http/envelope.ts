@@ -32,7 +32,8 @@ function errorEnvelope(status: number, body: ErrorBody): Envelope {
   }
   return {
     status,
-    message: status >= 500 && status !== 503 ? 'Internal error' : (body.message ?? 'Error'),
+    // Internal details never get here: the tRPC error formatter already replaced them.
+    message: body.message ?? 'Error',
     data: { code },
   };
 }
