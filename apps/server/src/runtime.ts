@@ -16,6 +16,7 @@ import { createDatabase, type Database } from '@tekana/db';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config';
+import { createMetrics, type Metrics } from './http/metrics';
 
 /** Everything the server holds for its lifetime: adapters chosen once, here, from the config. */
 export type Runtime = {
@@ -23,6 +24,7 @@ export type Runtime = {
   database: Database;
   redis: Redis | undefined;
   services: Services;
+  metrics: Metrics;
   close(): Promise<void>;
 };
 
@@ -85,8 +87,10 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
 
   if (!config.JWT_SECRET)
     log.warn('JWT_SECRET is not set: tokens are signed with a random key and die with this process');
+  const metrics = createMetrics();
   const services = createServices({
     database,
+    onPostingBatch: metrics.observePostingBatch,
     otpStore,
     smsQueue,
     clock: systemClock,
@@ -102,12 +106,16 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     otpTtlSeconds: config.OTP_TTL_SECONDS,
   });
 
+  services.noticeRelay.start();
+
   return {
     mode: database.kind === 'postgres' && redis ? 'production' : 'embedded',
     database,
     redis,
     services,
+    metrics,
     async close() {
+      await services.noticeRelay.stop();
       await smsQueue.close();
       await Promise.allSettled([redis?.quit(), queueRedis?.quit()]);
       await database.close();

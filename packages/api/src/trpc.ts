@@ -24,7 +24,8 @@ export type Context = {
  */
 export type Meta = OpenApiMeta & {
   message?: string;
-  created?: boolean;
+  /** Answers 201; a function decides from the procedure's output (a bulk call creates only when atomic). */
+  created?: boolean | ((output: unknown) => boolean);
   /** REST only: the output's `token` goes beside `data` in the envelope, as the old validateOtp did. */
   envelopeToken?: boolean;
 };
@@ -45,6 +46,9 @@ const t = initTRPC
           code: shape.data.code,
           httpStatus: shape.data.httpStatus,
           domainCode: domainCodeOf(error) ?? null,
+          ...(error.cause instanceof DomainError && error.cause.details
+            ? { details: error.cause.details }
+            : {}),
         },
       };
     },

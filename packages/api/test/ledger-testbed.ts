@@ -7,7 +7,8 @@ import {
   type SmsJob,
   type TransactionCreateInput,
 } from '@tekana/contracts';
-import { customers, type Database, findFloatWallet } from '@tekana/db';
+import { customers, type Database, findFloatWallet, smsOutbox } from '@tekana/db';
+import { asc, eq } from 'drizzle-orm';
 import type { Logger } from '../src/ports/logger';
 import { silentLogger } from '../src/ports/logger';
 import { createMemoryOtpStore } from '../src/ports/otp-store';
@@ -26,6 +27,10 @@ export function createRecordingSmsQueue(): RecordingSmsQueue {
     async enqueue(job) {
       if (queue.failing) throw new Error('queue unavailable');
       queue.jobs.push(job);
+    },
+    async enqueueMany(jobs) {
+      if (queue.failing) throw new Error('queue unavailable');
+      queue.jobs.push(...jobs.map((j) => j.job));
     },
     async close() {},
   };
@@ -119,6 +124,15 @@ export async function createTestbed(database: Database, options: { log?: Logger 
       return { customer, wallet };
     },
     deposit,
+    /** The SMS notices a posting wrote to the outbox, in its own transaction, as jobs for the queue. */
+    async noticesOf(transactionId: string): Promise<SmsJob[]> {
+      const rows = await database.db
+        .select()
+        .from(smsOutbox)
+        .where(eq(smsOutbox.transactionId, transactionId))
+        .orderBy(asc(smsOutbox.id));
+      return rows.map((r) => ({ to: r.recipient, text: r.text, kind: r.kind as SmsJob['kind'] }));
+    },
     async balanceOf(walletId: string) {
       return (await services.wallets.get(admin, walletId)).currentBalance;
     },

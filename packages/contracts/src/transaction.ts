@@ -152,3 +152,33 @@ export const transactionReverseInput = z.object({
   statusMessage: z.string().trim().max(200).optional(),
 });
 export type TransactionReverseInput = z.infer<typeof transactionReverseInput>;
+
+/** What `POST /transactions` says on success; a bulk result item says the same. */
+export const TRANSACTION_POSTED = 'Transaction posted';
+
+/** Up to 100 postings in one call (payroll, merchant settlement); each item is a `POST /transactions` body. */
+export const transactionBulkInput = z.object({
+  atomic: bodyBoolean.default(false),
+  transactions: z
+    .array(transactionCreateInput)
+    .min(1)
+    .max(100)
+    .refine((items) => new Set(items.map((t) => t.externalReferenceNumber)).size === items.length, {
+      message: 'Each item needs its own externalReferenceNumber',
+    }),
+});
+export type TransactionBulkInput = z.infer<typeof transactionBulkInput>;
+
+/** One item's answer: the envelope `POST /transactions` would have sent for it. */
+export const transactionBulkItemSchema = z.object({
+  status: z.number().int(),
+  message: z.string(),
+  data: z.union([transactionSchema, z.object({ code: z.string() })]),
+});
+export type TransactionBulkItem = z.infer<typeof transactionBulkItemSchema>;
+
+export const transactionBulkOutput = z.object({
+  atomic: z.boolean(),
+  results: z.array(transactionBulkItemSchema),
+});
+export type TransactionBulkOutput = z.infer<typeof transactionBulkOutput>;

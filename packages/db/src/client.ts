@@ -19,6 +19,14 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 /** Anything that runs queries: the database itself or an open transaction. */
 export type Queryable = Db | Tx;
 
+/** A row as the driver gives it: bigint and timestamps may come as strings (postgres.js) or values (PGlite). */
+export type SqlRow = Record<string, unknown>;
+/**
+ * Runs one statement of the posting path inside an open transaction. Its text never varies (lists travel
+ * as array or JSON parameters), so Postgres prepares it once per connection and plans it once.
+ */
+export type RunSql = (text: string, params?: unknown[]) => Promise<SqlRow[]>;
+
 export type DatabaseConfig = {
   /** PostgreSQL 14+; without it the embedded PGlite in `dataDir` is used. */
   databaseUrl?: string | undefined;
@@ -34,6 +42,11 @@ export type Database = {
   db: Db;
   /** Reads that tolerate replica lag. The primary when there are no replicas. */
   reader: Db;
+  /**
+   * One database transaction over prepared plain SQL, for the posting path: statements issued without
+   * waiting for each other are pipelined on the connection (postgres.js) and run in the order issued.
+   */
+  transact<T>(work: (run: RunSql) => Promise<T>): Promise<T>;
   /** Applies pending migrations and the default seed; safe to run from several processes at once. */
   migrate(): Promise<void>;
   /** Cheap liveness query for `/ready`. */
@@ -66,6 +79,11 @@ function createPostgres(url: string, config: DatabaseConfig): Database {
     kind: 'postgres',
     db: primary,
     reader,
+    transact(work) {
+      return primaryClient.begin((sql) =>
+        work((text, params = []) => sql.unsafe(text, params as never[], { prepare: true })),
+      ) as Promise<Awaited<ReturnType<typeof work>>>;
+    },
     async migrate() {
       // One connection holds an advisory lock so that replicas starting together migrate once.
       const client = postgres(url, { ...options, max: 1 });
@@ -99,6 +117,11 @@ function createEmbedded(dataDir: string): Database {
     kind: 'embedded',
     db,
     reader: db,
+    transact(work) {
+      return client.transaction((tx) =>
+        work(async (text, params = []) => (await tx.query<SqlRow>(text, params)).rows),
+      );
+    },
     async migrate() {
       await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
       await seedDefaults(db);

@@ -1,8 +1,10 @@
 export * from './client';
 export * from './data-dir-lock';
 export * from './ledger';
+export * from './outbox';
 export * from './pagination';
 export * as schema from './schema';
 export * from './schema';
 export * from './seed';
+export * from './sql-values';
 export * from './verify';

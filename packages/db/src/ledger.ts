@@ -1,104 +1,228 @@
 import type { Role } from '@tekana/contracts';
-import { eq, inArray, sql } from 'drizzle-orm';
-import type { Queryable, Tx } from './client';
-import { customers, transactions, transactionTypes, wallets, walletTypeRules, walletTypes } from './schema';
+import type { RunSql, SqlRow } from './client';
+import type { transactions, transactionTypes, wallets, walletTypeRules, walletTypes } from './schema';
+import { pgArray, sqlDate, sqlMoney } from './sql-values';
 
-/** The ledger's SQL: what a posting reads, locks and writes. The rules about money live in the ledger service. */
+/**
+ * The ledger's SQL: what a batch of postings reads, locks and writes, as plain statements of fixed text
+ * (prepared once per connection). The rules about money live in the ledger service.
+ */
 
 export type TransactionRow = typeof transactions.$inferSelect;
 export type TransactionTypeRow = typeof transactionTypes.$inferSelect;
 export type WalletTypeRuleRow = typeof walletTypeRules.$inferSelect;
+export type WalletTypeRow = typeof walletTypes.$inferSelect;
 
 /** A wallet locked for a posting, with what the checks need: its type's limits and its owner. */
 export type LockedWallet = typeof wallets.$inferSelect & {
-  type: typeof walletTypes.$inferSelect;
+  type: WalletTypeRow;
   owner: { role: Role; phoneNumber: string };
 };
 
+/** A transaction type with its rules (one per wallet type it may touch). */
+export type TransactionTypeWithRules = { transactionType: TransactionTypeRow; rules: WalletTypeRuleRow[] };
+
+const TRANSACTION_TYPES = `
+  select t.id, t.code, t.name, t.description, t.minimum_amount as "minimumAmount",
+         t.maximum_amount as "maximumAmount", t.status, t.created_at as "createdAt",
+         coalesce((select json_agg(json_build_object('walletTypeId', r.wallet_type_id,
+                    'debitAllowed', r.debit_allowed, 'creditAllowed', r.credit_allowed))
+                   from wallet_type_rules r where r.transaction_type_id = t.id), '[]') as rules
+  from transaction_types t
+  where t.id = any($1::uuid[]) or t.code = any($2::text[])`;
+
+/** The transaction types named by id or code, with their rules, as committed now: never a stale copy. */
+export async function readTransactionTypes(
+  run: RunSql,
+  by: { ids: string[]; codes: string[] },
+): Promise<TransactionTypeWithRules[]> {
+  const rows = await run(TRANSACTION_TYPES, [pgArray(by.ids), pgArray(by.codes)]);
+  return rows.map((r) => {
+    const transactionType: TransactionTypeRow = {
+      id: r.id as string,
+      code: r.code as string,
+      name: r.name as string,
+      description: r.description as string | null,
+      minimumAmount: sqlMoney(r.minimumAmount),
+      maximumAmount: sqlMoney(r.maximumAmount),
+      status: r.status as TransactionTypeRow['status'],
+      createdAt: sqlDate(r.createdAt),
+    };
+    const rules = (r.rules as Omit<WalletTypeRuleRow, 'transactionTypeId'>[]).map((rule) => ({
+      ...rule,
+      transactionTypeId: transactionType.id,
+    }));
+    return { transactionType, rules };
+  });
+}
+
+// ORDER BY runs below the row locking, so rows are locked in id order: every batch and every reversal
+// takes its locks in the same order, and A→B beside B→A queue behind each other instead of deadlocking.
+const LOCK_WALLETS = `
+  select w.id, w.customer_id as "customerId", w.wallet_type_id as "walletTypeId",
+         w.currency_code as "currencyCode", w.account_number as "accountNumber",
+         w.current_balance as "currentBalance", w.status, w.created_at as "createdAt",
+         wt.code as "typeCode", wt.name as "typeName", wt.description as "typeDescription",
+         wt.minimum_transaction_amount as "typeMinimum", wt.maximum_transaction_amount as "typeMaximum",
+         wt.allow_negative_balance as "typeAllowNegative", wt.created_at as "typeCreatedAt",
+         c.role as "ownerRole", c.phone_number as "ownerPhoneNumber"
+  from wallets w
+  join wallet_types wt on wt.id = w.wallet_type_id
+  join customers c on c.id = w.customer_id
+  where w.id = any($1::uuid[])
+  order by w.id
+  for update of w`;
+
+/** Locks the wallets `FOR UPDATE` in one statement, in id order. Missing wallets are absent from the map. */
+export async function lockWalletsInIdOrder(run: RunSql, ids: string[]): Promise<Map<string, LockedWallet>> {
+  const rows = await run(LOCK_WALLETS, [pgArray(ids)]);
+  return new Map(rows.map((r) => [r.id as string, toLockedWallet(r)]));
+}
+
+function toLockedWallet(r: SqlRow): LockedWallet {
+  return {
+    id: r.id as string,
+    customerId: r.customerId as string,
+    walletTypeId: r.walletTypeId as string,
+    currencyCode: r.currencyCode as LockedWallet['currencyCode'],
+    accountNumber: r.accountNumber as string,
+    currentBalance: sqlMoney(r.currentBalance),
+    status: r.status as LockedWallet['status'],
+    createdAt: sqlDate(r.createdAt),
+    type: {
+      id: r.walletTypeId as string,
+      code: r.typeCode as string,
+      name: r.typeName as string,
+      description: r.typeDescription as string | null,
+      minimumTransactionAmount: sqlMoney(r.typeMinimum),
+      maximumTransactionAmount: sqlMoney(r.typeMaximum),
+      allowNegativeBalance: r.typeAllowNegative as boolean,
+      createdAt: sqlDate(r.typeCreatedAt),
+    },
+    owner: { role: r.ownerRole as Role, phoneNumber: r.ownerPhoneNumber as string },
+  };
+}
+
+const TRANSACTION_COLUMNS = `id, reference_number as "referenceNumber",
+  external_reference_number as "externalReferenceNumber", request_hash as "requestHash",
+  transaction_type_id as "transactionTypeId", channel_type as "channelType",
+  debited_wallet_id as "debitedWalletId", credited_wallet_id as "creditedWalletId", amount,
+  currency_code as "currencyCode", debited_wallet_balance as "debitedWalletBalance",
+  credited_wallet_balance as "creditedWalletBalance", status, status_message as "statusMessage",
+  reversal_of as "reversalOf", created_at as "createdAt"`;
+
+function toTransactionRow(r: SqlRow): TransactionRow {
+  return {
+    ...(r as Omit<TransactionRow, 'amount' | 'debitedWalletBalance' | 'creditedWalletBalance' | 'createdAt'>),
+    amount: sqlMoney(r.amount),
+    debitedWalletBalance: sqlMoney(r.debitedWalletBalance),
+    creditedWalletBalance: sqlMoney(r.creditedWalletBalance),
+    createdAt: sqlDate(r.createdAt),
+  };
+}
+
+const POSTINGS_BY_KEYS = `select ${TRANSACTION_COLUMNS} from transactions where external_reference_number = any($1::text[])`;
+
+/** The postings already made under these idempotency keys. */
+export async function findPostingsByKeys(run: RunSql, keys: string[]): Promise<TransactionRow[]> {
+  return (await run(POSTINGS_BY_KEYS, [pgArray(keys)])).map(toTransactionRow);
+}
+
+const TRANSACTION_BY_ID = `select ${TRANSACTION_COLUMNS} from transactions where id = $1`;
+const LOCK_TRANSACTION = `${TRANSACTION_BY_ID} for update`;
+
+/** One posting; `lock` takes its row lock so that two reversals of it queue behind each other. */
+export async function findTransaction(
+  run: RunSql,
+  id: string,
+  options: { lock: boolean },
+): Promise<TransactionRow | undefined> {
+  const [row] = await run(options.lock ? LOCK_TRANSACTION : TRANSACTION_BY_ID, [id]);
+  return row && toTransactionRow(row);
+}
+
+const MARK_REVERSED = `update transactions set status = 'REVERSED' where id = $1`;
+
+export async function markReversed(run: RunSql, id: string): Promise<void> {
+  await run(MARK_REVERSED, [id]);
+}
+
+/** A batch's insert met a key (or generated reference) that another process took meanwhile: retry it. */
+export class PostingKeyTakenError extends Error {
+  constructor() {
+    super('A posting key was taken by a concurrent transaction');
+    this.name = 'PostingKeyTakenError';
+  }
+}
+
+/** A posting as the engine decided it: everything but the time, which the database gives. */
+export type NewPosting = Omit<TransactionRow, 'createdAt'>;
+
+// Inserted in key order, so that two batches racing on the same keys wait for each other in one order.
+// A key (or a generated reference) taken meanwhile by another process is skipped, not an error: the
+// caller sees fewer rows than it sent and retries the batch, which then finds that posting.
+const INSERT_POSTINGS = `
+  insert into transactions (id, reference_number, external_reference_number, request_hash,
+    transaction_type_id, channel_type, debited_wallet_id, credited_wallet_id, amount, currency_code,
+    debited_wallet_balance, credited_wallet_balance, status, status_message, reversal_of)
+  select p.id, p."referenceNumber", p."externalReferenceNumber", p."requestHash", p."transactionTypeId",
+         p."channelType", p."debitedWalletId", p."creditedWalletId", p.amount, p."currencyCode",
+         p."debitedWalletBalance", p."creditedWalletBalance", p.status, p."statusMessage", p."reversalOf"
+  from json_to_recordset($1::text::json) as p(id uuid, "referenceNumber" text,
+    "externalReferenceNumber" text, "requestHash" text, "transactionTypeId" uuid,
+    "channelType" channel_type, "debitedWalletId" uuid, "creditedWalletId" uuid, amount bigint,
+    "currencyCode" currency_code, "debitedWalletBalance" bigint, "creditedWalletBalance" bigint,
+    status transaction_status, "statusMessage" text, "reversalOf" uuid)
+  order by p."externalReferenceNumber"
+  on conflict do nothing
+  returning id, created_at as "createdAt"`;
+
+/** Inserts the postings in one statement; gives the time of each row it inserted, by id. */
+export async function insertPostings(run: RunSql, postings: NewPosting[]): Promise<Map<string, Date>> {
+  const rows = await run(INSERT_POSTINGS, [JSON.stringify(postings)]);
+  return new Map(rows.map((r) => [r.id as string, sqlDate(r.createdAt)]));
+}
+
+// One row write per wallet, however many postings of the batch touched it.
+const APPLY_BALANCE_CHANGES = `
+  update wallets w set current_balance = w.current_balance + c.delta
+  from json_to_recordset($1::text::json) as c(id uuid, delta bigint)
+  where w.id = c.id
+  returning w.id, w.current_balance as "currentBalance"`;
+
+/** Adds each wallet's net change to its balance in one statement; gives the balances after, by wallet id. */
+export async function applyBalanceChanges(
+  run: RunSql,
+  changes: Map<string, number>,
+): Promise<Map<string, number>> {
+  const deltas = [...changes].map(([id, delta]) => ({ id, delta }));
+  const rows = await run(APPLY_BALANCE_CHANGES, [JSON.stringify(deltas)]);
+  return new Map(rows.map((r) => [r.id as string, sqlMoney(r.currentBalance)]));
+}
+
 /**
- * Locks the wallets `FOR UPDATE`, in id order (ORDER BY runs below the row locking): every posting takes
- * its locks in the same order, so A→B and B→A queue behind each other instead of deadlocking.
- * Wallets that do not exist are simply absent from the map.
+ * Moves `amount` from the debited to the credited wallet and records one posting with both balances
+ * after it: for a single posting outside a batch (a reversal). The caller holds both wallets' locks.
  */
-export async function lockWalletsInIdOrder(tx: Tx, ids: string[]): Promise<Map<string, LockedWallet>> {
-  const rows = await tx
-    .select({
-      wallet: wallets,
-      type: walletTypes,
-      owner: { role: customers.role, phoneNumber: customers.phoneNumber },
-    })
-    .from(wallets)
-    .innerJoin(walletTypes, eq(walletTypes.id, wallets.walletTypeId))
-    .innerJoin(customers, eq(customers.id, wallets.customerId))
-    .where(inArray(wallets.id, ids))
-    .orderBy(wallets.id)
-    .for('update', { of: wallets });
-  return new Map(rows.map((r) => [r.wallet.id, { ...r.wallet, type: r.type, owner: r.owner }]));
-}
-
-/** The transaction type named by id or code, with its rules (one per wallet type it may touch). */
-export async function findTransactionType(
-  db: Queryable,
-  by: { transactionTypeId?: string | undefined; transactionTypeCode?: string | undefined },
-): Promise<{ transactionType: TransactionTypeRow; rules: WalletTypeRuleRow[] } | undefined> {
-  const where = by.transactionTypeId
-    ? eq(transactionTypes.id, by.transactionTypeId)
-    : eq(transactionTypes.code, by.transactionTypeCode ?? '');
-  const [transactionType] = await db.select().from(transactionTypes).where(where).limit(1);
-  if (!transactionType) return undefined;
-  const rules = await db
-    .select()
-    .from(walletTypeRules)
-    .where(eq(walletTypeRules.transactionTypeId, transactionType.id));
-  return { transactionType, rules };
-}
-
-export async function findByExternalReference(db: Queryable, externalReferenceNumber: string) {
-  const [row] = await db
-    .select()
-    .from(transactions)
-    .where(eq(transactions.externalReferenceNumber, externalReferenceNumber))
-    .limit(1);
-  return row;
-}
-
-/** Locks a posted transaction so that two reversals of it queue behind each other. */
-export async function lockTransaction(tx: Tx, id: string): Promise<TransactionRow | undefined> {
-  const [row] = await tx.select().from(transactions).where(eq(transactions.id, id)).for('update');
-  return row;
-}
-
-export async function markReversed(tx: Tx, id: string): Promise<void> {
-  await tx.update(transactions).set({ status: 'REVERSED' }).where(eq(transactions.id, id));
-}
-
-export type PostingValues = Omit<
-  typeof transactions.$inferInsert,
-  'id' | 'createdAt' | 'status' | 'debitedWalletBalance' | 'creditedWalletBalance'
->;
-
-/**
- * Moves `amount` from the debited to the credited wallet and records the posting with both balances
- * after it. The caller holds both wallets' locks and has checked everything.
- */
-export async function writePosting(tx: Tx, posting: PostingValues): Promise<TransactionRow> {
-  const { debitedWalletId, creditedWalletId, amount } = posting;
-  const balances = await tx
-    .update(wallets)
-    .set({
-      currentBalance: sql`${wallets.currentBalance} + case when ${wallets.id} = ${debitedWalletId} then ${-amount}::bigint else ${amount}::bigint end`,
-    })
-    .where(inArray(wallets.id, [debitedWalletId, creditedWalletId]))
-    .returning({ id: wallets.id, balance: wallets.currentBalance });
-  const debitedWalletBalance = balances.find((b) => b.id === debitedWalletId)?.balance;
-  const creditedWalletBalance = balances.find((b) => b.id === creditedWalletId)?.balance;
+export async function writePosting(
+  run: RunSql,
+  posting: Omit<NewPosting, 'debitedWalletBalance' | 'creditedWalletBalance'>,
+): Promise<TransactionRow> {
+  const balances = await applyBalanceChanges(
+    run,
+    new Map([
+      [posting.debitedWalletId, -posting.amount],
+      [posting.creditedWalletId, posting.amount],
+    ]),
+  );
+  const debitedWalletBalance = balances.get(posting.debitedWalletId);
+  const creditedWalletBalance = balances.get(posting.creditedWalletId);
   if (debitedWalletBalance === undefined || creditedWalletBalance === undefined) {
     throw new Error('writePosting: a wallet of the posting is missing');
   }
-  const [row] = await tx
-    .insert(transactions)
-    .values({ ...posting, debitedWalletBalance, creditedWalletBalance, status: 'COMPLETED' })
-    .returning();
-  if (!row) throw new Error('writePosting: insert returned no row');
-  return row;
+  const row = { ...posting, debitedWalletBalance, creditedWalletBalance };
+  const inserted = await insertPostings(run, [row]);
+  const createdAt = inserted.get(row.id);
+  if (!createdAt) throw new PostingKeyTakenError();
+  return { ...row, createdAt };
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,8 +62,10 @@ async function post(
   const [transactionType] = await db.select().from(transactionTypes).limit(1);
   if (!transactionType) throw new Error('not seeded');
   const ref = randomBytes(8).toString('hex');
-  return db.transaction((tx) =>
-    writePosting(tx, {
+  return database.transact((run) =>
+    writePosting(run, {
+      id: randomUUID(),
+      status: 'COMPLETED',
       referenceNumber: `TX${ref}`,
       externalReferenceNumber: reversalOf ? `reversal:${reversalOf}` : ref,
       requestHash: ref,

@@ -7,7 +7,6 @@ import { pinoHttp } from 'pino-http';
 import type { Config } from '../config';
 import type { Runtime } from '../runtime';
 import { createDocsRouter } from './docs';
-import { createMetrics } from './metrics';
 import { createOpenApiDocument } from './openapi';
 import { createRestHandlers } from './rest';
 
@@ -29,7 +28,7 @@ export function createApp(
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
-  const metrics = createMetrics();
+  const { metrics } = runtime;
 
   app.use(
     pinoHttp({

@@ -9,7 +9,7 @@ type ErrorBody = {
   message?: string;
   code?: string;
   issues?: { path: PropertyKey[]; message: string }[];
-  data?: { domainCode?: string | null };
+  data?: { domainCode?: string | null; details?: Record<string, unknown> };
 };
 
 export type Envelope = { status: number; message: string; data: unknown; token?: string };
@@ -34,7 +34,7 @@ function errorEnvelope(status: number, body: ErrorBody): Envelope {
     status,
     // Internal details never get here: the tRPC error formatter already replaced them.
     message: body.message ?? 'Error',
-    data: { code },
+    data: { ...body.data?.details, code },
   };
 }
 
@@ -44,4 +44,9 @@ export const errorDataSchema = z.object({
     .string()
     .meta({ description: 'Machine-readable: a tRPC code or a domain code such as INSUFFICIENT_FUNDS' }),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  index: z
+    .number()
+    .int()
+    .optional()
+    .meta({ description: 'An atomic bulk request: the item that was refused (nothing was posted)' }),
 });

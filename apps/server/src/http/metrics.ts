@@ -1,9 +1,14 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
-export type Metrics = { registry: Registry; observe: RequestHandler };
+export type Metrics = {
+  registry: Registry;
+  observe: RequestHandler;
+  /** One committed batch of the posting engine. */
+  observePostingBatch(batch: { postings: number; seconds: number }): void;
+};
 
-/** Prometheus metrics: process defaults plus request latency by route and status. */
+/** Prometheus metrics: process defaults, request latency by route and status, the posting engine's batches. */
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -23,5 +28,24 @@ export function createMetrics(): Metrics {
     });
     next();
   };
-  return { registry, observe };
+  const batchSize = new Histogram({
+    name: 'posting_batch_size',
+    help: 'Postings per group-committed database transaction',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+    registers: [registry],
+  });
+  const batchDuration = new Histogram({
+    name: 'posting_batch_duration_seconds',
+    help: 'Time from a batch taking its postings to its commit',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  return {
+    registry,
+    observe,
+    observePostingBatch({ postings, seconds }) {
+      batchSize.observe(postings);
+      batchDuration.observe(seconds);
+    },
+  };
 }

@@ -47,12 +47,13 @@ export function createOpenApiDocument(version: string): OpenAPIObject {
           token: { type: 'string' },
         })
       : envelopeOf(data);
-    const responses: Operation['responses'] = {
-      [meta.created ? '201' : '200']: {
-        description: meta.message ?? 'OK',
-        content: { 'application/json': { schema: envelope } },
-      },
-    };
+    const statuses = typeof meta.created === 'function' ? ['200', '201'] : meta.created ? ['201'] : ['200'];
+    const responses: Operation['responses'] = Object.fromEntries(
+      statuses.map((status) => [
+        status,
+        { description: meta.message ?? 'OK', content: { 'application/json': { schema: envelope } } },
+      ]),
+    );
     for (const [status, response] of Object.entries(operation.responses)) {
       if (status.startsWith('2')) continue;
       responses[status] = {

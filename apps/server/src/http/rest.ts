@@ -53,11 +53,13 @@ export function createRestHandlers(createContext: CreateContext, log: Logger): R
       return ctx;
     },
     // Remembers which procedure answered (for the envelope's message) and gives creations their 201.
-    responseMeta: ({ ctx, paths, errors }) => {
+    responseMeta: ({ ctx, paths, errors, data }) => {
       const path = paths?.[0];
       const res = ctx ? responseOf.get(ctx as Context) : undefined;
       if (res) res.locals.procedurePath = path;
-      return errors.length === 0 && procedureMeta(path)?.created ? { status: 201 } : {};
+      const created = procedureMeta(path)?.created;
+      const isCreated = typeof created === 'function' ? created(data?.[0]) : created === true;
+      return errors.length === 0 && isCreated ? { status: 201 } : {};
     },
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR')

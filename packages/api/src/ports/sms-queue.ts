@@ -7,6 +7,8 @@ import type { Logger } from './logger';
 /** Where an SMS goes after the domain decides to send it. */
 export interface SmsQueue {
   enqueue(job: SmsJob): Promise<void>;
+  /** Queues several jobs in one round trip; a job whose id is already queued is not queued again. */
+  enqueueMany(jobs: { id: string; job: SmsJob }[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -21,6 +23,11 @@ export function createBullmqSmsQueue(connection: Redis, queueName: string, prefi
     async enqueue(job) {
       await queue.add(job.kind, smsJobSchema.parse(job));
     },
+    async enqueueMany(jobs) {
+      await queue.addBulk(
+        jobs.map(({ id, job }) => ({ name: job.kind, data: smsJobSchema.parse(job), opts: { jobId: id } })),
+      );
+    },
     async close() {
       await queue.close();
     },
@@ -30,7 +37,10 @@ export function createBullmqSmsQueue(connection: Redis, queueName: string, prefi
 /** Embedded mode: delivered in-process through the same provider, after the request, never blocking it. */
 export function createInProcessSmsQueue(provider: SmsProvider, log: Logger): SmsQueue {
   const pending = new Set<Promise<void>>();
-  return {
+  const queue: SmsQueue = {
+    async enqueueMany(jobs) {
+      for (const { job } of jobs) await queue.enqueue(job);
+    },
     async enqueue(job) {
       const parsed = smsJobSchema.parse(job);
       const delivery = deliverWithRetry(provider, parsed, SMS_JOB_OPTIONS.attempts)
@@ -42,6 +52,7 @@ export function createInProcessSmsQueue(provider: SmsProvider, log: Logger): Sms
       await Promise.allSettled([...pending]);
     },
   };
+  return queue;
 }
 
 async function deliverWithRetry(provider: SmsProvider, job: SmsJob, attempts: number): Promise<void> {

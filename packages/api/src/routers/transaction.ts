@@ -1,6 +1,9 @@
 import {
   byIdInput,
   pageOf,
+  TRANSACTION_POSTED,
+  transactionBulkInput,
+  transactionBulkOutput,
   transactionCreateInput,
   transactionListInput,
   transactionReverseInput,
@@ -21,12 +24,31 @@ export const transactionRouter = {
         protect: true,
         summary: 'Post a transaction (idempotent on externalReferenceNumber)',
       },
-      message: 'Transaction posted',
+      message: TRANSACTION_POSTED,
       created: true,
     })
     .input(transactionCreateInput)
     .output(transactionSchema)
     .mutation(({ ctx, input }) => ctx.services.ledger.post(ctx.actor, input)),
+
+  createMany: customerProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/transactions/bulk',
+        tags,
+        protect: true,
+        summary: 'Post up to 100 transactions in one call (atomic: all or nothing)',
+        description:
+          'Not atomic: 200, and data.results[i] is the envelope POST /transactions would have sent for item i. ' +
+          'Atomic: 201 with every result, or the first refusal as the error (data.code, data.index) and nothing posted.',
+      },
+      message: 'Bulk postings processed',
+      created: (output) => (output as { atomic?: boolean } | undefined)?.atomic === true,
+    })
+    .input(transactionBulkInput)
+    .output(transactionBulkOutput)
+    .mutation(({ ctx, input }) => ctx.services.ledger.postMany(ctx.actor, input)),
 
   list: customerProcedure
     .meta({

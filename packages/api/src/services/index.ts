@@ -1,6 +1,8 @@
+import type { Logger } from '../ports/logger';
 import { type AuthDeps, createAuthService } from './auth';
 import { createCustomerService } from './customers';
 import { createLedgerService, type LedgerDeps } from './ledger';
+import { createNoticeRelay } from './notice-relay';
 import { createRuleService } from './rules';
 import { createTransactionTypeService } from './transaction-types';
 import { createTransactionService } from './transactions';
@@ -8,9 +10,10 @@ import { createWalletTypeService } from './wallet-types';
 import { createWalletService } from './wallets';
 
 /** Everything the services need, chosen once at start-up by the server. */
-export type ServiceDeps = AuthDeps & LedgerDeps;
+export type ServiceDeps = AuthDeps & LedgerDeps & { log: Logger };
 
 export function createServices(deps: ServiceDeps) {
+  const noticeRelay = createNoticeRelay(deps);
   return {
     auth: createAuthService(deps),
     customers: createCustomerService(deps),
@@ -18,7 +21,9 @@ export function createServices(deps: ServiceDeps) {
     wallets: createWalletService(deps),
     transactionTypes: createTransactionTypeService(deps),
     rules: createRuleService(deps),
-    ledger: createLedgerService(deps),
+    ledger: createLedgerService({ ...deps, wakeNoticeRelay: noticeRelay.wake }),
+    /** Started by the server; moves committed notices from the outbox to the SMS queue. */
+    noticeRelay,
     transactions: createTransactionService(deps),
   };
 }

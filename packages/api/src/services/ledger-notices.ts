@@ -1,7 +1,5 @@
 import { CURRENCY_EXPONENTS, type CurrencyCode, type SmsJob } from '@tekana/contracts';
-import type { LockedWallet, TransactionRow } from '@tekana/db';
-import type { Logger } from '../ports/logger';
-import type { SmsQueue } from '../ports/sms-queue';
+import type { LockedWallet, NewOutboxNotice, NewPosting } from '@tekana/db';
 
 /** 1234567 USD cents → "12,345.67 USD". */
 export function formatMoney(amount: number, currencyCode: CurrencyCode): string {
@@ -13,7 +11,7 @@ export function formatMoney(amount: number, currencyCode: CurrencyCode): string 
 }
 
 /** The debit and credit notices of a posting; the system account (the floats) has no phone to tell. */
-export function noticesFor(row: TransactionRow, debited: LockedWallet, credited: LockedWallet): SmsJob[] {
+export function noticesFor(row: NewPosting, debited: LockedWallet, credited: LockedWallet): SmsJob[] {
   const money = (amount: number) => formatMoney(amount, row.currencyCode);
   const what = row.reversalOf ? 'Reversal: ' : '';
   const notices: SmsJob[] = [];
@@ -34,24 +32,16 @@ export function noticesFor(row: TransactionRow, debited: LockedWallet, credited:
   return notices;
 }
 
-/**
- * Queues notices after the commit without the response waiting for them: a queue that is slow or down
- * must never fail, undo or delay a posting. Failures are logged without the text (it holds balances).
- */
-export function createNoticeSender(smsQueue: SmsQueue, log: Logger) {
-  async function enqueueQuietly(job: SmsJob, transactionId: string) {
-    try {
-      await smsQueue.enqueue(job);
-    } catch (error) {
-      log.warn(
-        { err: error, kind: job.kind, transactionId },
-        'Could not queue an SMS notice; the posting stands',
-      );
-    }
-  }
-  return {
-    send(notices: SmsJob[], transactionId: string): void {
-      for (const job of notices) void enqueueQuietly(job, transactionId);
-    },
-  };
+/** The same notices as outbox rows, written in the posting's own database transaction. */
+export function outboxNoticesFor(
+  row: NewPosting,
+  debited: LockedWallet,
+  credited: LockedWallet,
+): NewOutboxNotice[] {
+  return noticesFor(row, debited, credited).map((job) => ({
+    transactionId: row.id,
+    kind: job.kind,
+    recipient: job.to,
+    text: job.text,
+  }));
 }

@@ -1,37 +1,44 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   DomainError,
+  ERROR_STATUS,
   reversalReferenceOf,
+  TRANSACTION_POSTED,
   type Transaction,
+  type TransactionBulkInput,
+  type TransactionBulkItem,
+  type TransactionBulkOutput,
   type TransactionCreateInput,
   type TransactionReverseInput,
 } from '@tekana/contracts';
 import {
   type Database,
-  findByExternalReference,
-  findTransactionType,
-  lockTransaction,
+  findTransaction,
+  insertNotices,
   lockWalletsInIdOrder,
   markReversed,
+  PostingKeyTakenError,
   type TransactionRow,
   writePosting,
 } from '@tekana/db';
 import type { Clock } from '../ports/clock';
-import type { Logger } from '../ports/logger';
-import type { SmsQueue } from '../ports/sms-queue';
 import type { Actor } from '../trpc';
-import { makeReferenceNumber, retryOnCollision } from './generated-numbers';
-import { createNoticeSender, noticesFor } from './ledger-notices';
+import { makeReferenceNumber } from './generated-numbers';
+import { outboxNoticesFor } from './ledger-notices';
 import { toTransaction } from './ledger-rows';
-import { authorizePosting, postingRefusal, reversalRefusal } from './posting-checks';
-import { uniqueViolation } from './unique-violation';
+import type { PostingRequest } from './posting-batch';
+import { reversalRefusal } from './posting-checks';
+import { createPostingEngine, type PostingResult } from './posting-engine';
 
 export type LedgerService = ReturnType<typeof createLedgerService>;
-export type LedgerDeps = { database: Database; smsQueue: SmsQueue; log: Logger; clock: Clock };
-
-const EXTERNAL_REFERENCE_KEY = 'transactions_external_reference_number_unique';
-const REFERENCE_KEY = 'transactions_reference_number_unique';
-const REVERSAL_OF_KEY = 'transactions_reversal_of_key';
+export type LedgerDeps = {
+  database: Database;
+  clock: Clock;
+  /** Told when notices were committed to the outbox, so that the relay moves them at once. */
+  wakeNoticeRelay?: () => void;
+  /** Observes each committed batch of the posting engine (for metrics). */
+  onPostingBatch?: (batch: { postings: number; seconds: number }) => void;
+};
 
 /** What identifies a request for idempotency: the canonical payload, and who sent it. */
 export function requestFingerprint(actor: Actor, input: TransactionCreateInput): string {
@@ -57,90 +64,86 @@ function reversalFingerprint(actor: Actor, originalId: string): string {
     .digest('hex');
 }
 
-function sameRequestOrConflict(earlier: TransactionRow, requestHash: string): TransactionRow {
-  if (earlier.requestHash === requestHash) return earlier;
-  throw new DomainError(
-    'IDEMPOTENCY_CONFLICT',
-    `externalReferenceNumber ${earlier.externalReferenceNumber} was already used for a different request`,
-  );
+function committed(result: PostingResult | undefined): TransactionRow {
+  if (!result) throw new Error('ledger: the engine gave no answer');
+  if (!result.ok) throw result.error;
+  return result.row;
 }
 
-/** Posting and reversal: the only code that moves money (DESIGN.md, "Money and the ledger"). */
+/** A bulk item's answer, as `POST /transactions` would have enveloped it; only the unexpected throws. */
+function bulkItem(result: PostingResult): TransactionBulkItem {
+  if (result.ok) return { status: 201, message: TRANSACTION_POSTED, data: toTransaction(result.row) };
+  if (!(result.error instanceof DomainError)) throw result.error;
+  const { code, message } = result.error;
+  return { status: ERROR_STATUS[code], message, data: { code } };
+}
+
+/** Posting and reversal: the only code that moves money (see docs on the posting engine). */
 export function createLedgerService(deps: LedgerDeps) {
-  const { db } = deps.database;
-  const notices = createNoticeSender(deps.smsQueue, deps.log);
   const newReference = () => makeReferenceNumber(deps.clock.now());
+  const engine = createPostingEngine({
+    database: deps.database,
+    newReference,
+    onNoticesCommitted: deps.wakeNoticeRelay,
+    onBatch: deps.onPostingBatch,
+  });
+  const request = (actor: Actor, input: TransactionCreateInput): PostingRequest => ({
+    actor,
+    input,
+    requestHash: requestFingerprint(actor, input),
+  });
 
   return {
     /**
-     * Posts one transaction, atomically: validate → lock both wallets in id order → check → write.
-     * The same request again returns the first posting; another one under the same key is a 409.
+     * Posts one transaction through the engine's next batch. The same request again returns the first
+     * posting; another one under the same key is a 409.
      */
     async post(actor: Actor, input: TransactionCreateInput): Promise<Transaction> {
-      if (input.debitedWalletId === input.creditedWalletId) {
-        throw new DomainError('SAME_WALLET', 'A transaction moves money between two different wallets');
+      const [result] = await engine.submit({ requests: [request(actor, input)], atomic: false });
+      return toTransaction(committed(result));
+    },
+
+    /**
+     * Up to 100 postings in one engine batch. Not atomic: each item gets its own answer. Atomic: all
+     * post, or the first refusal is thrown (with the item's index) and nothing posts.
+     */
+    async postMany(actor: Actor, input: TransactionBulkInput): Promise<TransactionBulkOutput> {
+      const results = await engine.submit({
+        requests: input.transactions.map((t) => request(actor, t)),
+        atomic: input.atomic,
+      });
+      if (input.atomic) {
+        const refused = results.find((r) => !r.ok);
+        if (refused && !refused.ok) throw refused.error;
       }
-      const requestHash = requestFingerprint(actor, input);
-      try {
-        const posted = await retryOnCollision(REFERENCE_KEY, 3, () =>
-          db.transaction(async (tx) => {
-            const found = await findTransactionType(tx, input);
-            if (!found) throw new DomainError('NOT_FOUND', 'No such transaction type');
-            const locked = await lockWalletsInIdOrder(tx, [input.debitedWalletId, input.creditedWalletId]);
-            // Checked under the locks: a copy of this request that committed while we waited is found here.
-            const earlier = await findByExternalReference(tx, input.externalReferenceNumber);
-            if (earlier) return { row: sameRequestOrConflict(earlier, requestHash), notices: [] };
-            const wallets = authorizePosting(
-              actor,
-              locked.get(input.debitedWalletId),
-              locked.get(input.creditedWalletId),
-            );
-            const refusal = postingRefusal({ ...input, ...found, ...wallets });
-            if (refusal) throw new DomainError(refusal.code, refusal.message);
-            const row = await writePosting(tx, {
-              referenceNumber: newReference(),
-              externalReferenceNumber: input.externalReferenceNumber,
-              requestHash,
-              transactionTypeId: found.transactionType.id,
-              channelType: input.channelType,
-              debitedWalletId: wallets.debited.id,
-              creditedWalletId: wallets.credited.id,
-              amount: input.amount,
-              currencyCode: wallets.debited.currencyCode,
-              statusMessage: input.statusMessage ?? null,
-            });
-            return { row, notices: noticesFor(row, wallets.debited, wallets.credited) };
-          }),
-        );
-        notices.send(posted.notices, posted.row.id);
-        return toTransaction(posted.row);
-      } catch (error) {
-        if (uniqueViolation(error) !== EXTERNAL_REFERENCE_KEY) throw error;
-        // Another request under this key, on other wallets, committed between our check and our insert.
-        const winner = await findByExternalReference(db, input.externalReferenceNumber);
-        if (!winner) throw error;
-        return toTransaction(sameRequestOrConflict(winner, requestHash));
-      }
+      return {
+        atomic: input.atomic,
+        results: results.map(bulkItem),
+      };
     },
 
     /** Admin only: a new COMPLETED posting the other way, linked by reversalOf; the original becomes REVERSED. */
     async reverse(actor: Actor, input: TransactionReverseInput): Promise<Transaction> {
-      try {
-        const reversed = await retryOnCollision(REFERENCE_KEY, 3, () =>
-          db.transaction(async (tx) => {
-            // The original's lock first, then the wallets': two reversals of it queue, the second sees REVERSED.
-            const original = await lockTransaction(tx, input.id);
-            if (!original) throw new DomainError('NOT_FOUND', 'No such transaction');
-            const locked = await lockWalletsInIdOrder(tx, [
-              original.debitedWalletId,
-              original.creditedWalletId,
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const row = await deps.database.transact(async (run) => {
+            // A posting's wallets never change, so they are read before locking: wallets first, in id
+            // order, then the original's row, the order a posting batch takes them in.
+            const unlocked = await findTransaction(run, input.id, { lock: false });
+            if (!unlocked) throw new DomainError('NOT_FOUND', 'No such transaction');
+            const locked = await lockWalletsInIdOrder(run, [
+              unlocked.debitedWalletId,
+              unlocked.creditedWalletId,
             ]);
-            const debited = locked.get(original.creditedWalletId);
-            const credited = locked.get(original.debitedWalletId);
-            if (!debited || !credited) throw new Error('reverse: a wallet of the original is missing');
+            const original = await findTransaction(run, input.id, { lock: true });
+            const debited = locked.get(unlocked.creditedWalletId);
+            const credited = locked.get(unlocked.debitedWalletId);
+            if (!original || !debited || !credited)
+              throw new Error('reverse: a row of the original is missing');
             const refusal = reversalRefusal(original, debited);
             if (refusal) throw new DomainError(refusal.code, refusal.message);
-            const row = await writePosting(tx, {
+            const reversal = await writePosting(run, {
+              id: randomUUID(),
               referenceNumber: newReference(),
               externalReferenceNumber: reversalReferenceOf(original.id),
               requestHash: reversalFingerprint(actor, original.id),
@@ -150,20 +153,22 @@ export function createLedgerService(deps: LedgerDeps) {
               creditedWalletId: credited.id,
               amount: original.amount,
               currencyCode: original.currencyCode,
+              status: 'COMPLETED',
               statusMessage: input.statusMessage ?? `Reversal of ${original.referenceNumber}`,
               reversalOf: original.id,
             });
-            await markReversed(tx, original.id);
-            return { row, notices: noticesFor(row, debited, credited) };
-          }),
-        );
-        notices.send(reversed.notices, reversed.row.id);
-        return toTransaction(reversed.row);
-      } catch (error) {
-        // The unique keys on reversal_of and on `reversal:<id>` are the last guard against a double reversal.
-        const key = uniqueViolation(error);
-        if (key !== REVERSAL_OF_KEY && key !== EXTERNAL_REFERENCE_KEY) throw error;
-        throw new DomainError('ALREADY_REVERSED', 'This transaction is already reversed');
+            debited.currentBalance = reversal.debitedWalletBalance;
+            credited.currentBalance = reversal.creditedWalletBalance;
+            await markReversed(run, original.id);
+            await insertNotices(run, outboxNoticesFor(reversal, debited, credited));
+            return reversal;
+          });
+          deps.wakeNoticeRelay?.();
+          return toTransaction(row);
+        } catch (error) {
+          // A generated reference that clashed: the next attempt draws another.
+          if (!(error instanceof PostingKeyTakenError) || attempt >= 3) throw error;
+        }
       }
     },
   };

@@ -1,0 +1,108 @@
+import type { SmsJob } from '@tekana/contracts';
+import { claimPendingNotices, type Database, markNoticesRelayed, purgeRelayedNotices } from '@tekana/db';
+import type { Logger } from '../ports/logger';
+import type { SmsQueue } from '../ports/sms-queue';
+
+export type NoticeRelay = ReturnType<typeof createNoticeRelay>;
+
+export type NoticeRelayDeps = {
+  database: Database;
+  smsQueue: SmsQueue;
+  log: Logger;
+  /** How often the outbox is read without being woken (notices left by a crash, or while Redis was down). */
+  pollMs?: number;
+  batchSize?: number;
+  /** How long relayed notices stay in the outbox for inspection. */
+  keepRelayedSeconds?: number;
+};
+
+const PURGE_EVERY_MS = 10 * 60_000;
+
+/**
+ * Moves notices from the outbox to the SMS queue, in bulk, each under its outbox id (queued once), and
+ * marks them in the same transaction that claimed them: a crash before the mark only queues them again
+ * under the same ids. Several processes may relay at once; each claims its own rows.
+ */
+export function createNoticeRelay(deps: NoticeRelayDeps) {
+  const batchSize = deps.batchSize ?? 500;
+  const pollMs = deps.pollMs ?? 1_000;
+  const keepRelayedSeconds = deps.keepRelayedSeconds ?? 24 * 3600;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+  let failing = false;
+  let lastPurge = 0;
+  let timer: NodeJS.Timeout | undefined;
+
+  function relayOnce(): Promise<number> {
+    return deps.database.transact(async (run) => {
+      const notices = await claimPendingNotices(run, batchSize);
+      if (notices.length === 0) return 0;
+      await deps.smsQueue.enqueueMany(
+        notices.map((n) => ({
+          id: `notice-${n.id}`,
+          job: { to: n.recipient, text: n.text, kind: n.kind as SmsJob['kind'] },
+        })),
+      );
+      await markNoticesRelayed(
+        run,
+        notices.map((n) => n.id),
+      );
+      return notices.length;
+    });
+  }
+
+  async function drain(): Promise<void> {
+    try {
+      do {
+        again = false;
+        while ((await relayOnce()) === batchSize && !stopped) {}
+      } while (again && !stopped);
+      if (failing) deps.log.info({}, 'SMS notices are moving again');
+      failing = false;
+      if (Date.now() - lastPurge > PURGE_EVERY_MS) {
+        lastPurge = Date.now();
+        await deps.database.transact((run) => purgeRelayedNotices(run, keepRelayedSeconds));
+      }
+    } catch (error) {
+      // Once per outage, and never the texts (they hold balances): the notices wait in the outbox.
+      if (!failing) {
+        deps.log.warn(
+          { err: { message: error instanceof Error ? error.message : String(error) } },
+          'Could not relay SMS notices; they wait in the outbox',
+        );
+      }
+      failing = true;
+    }
+  }
+
+  const relay = {
+    /** Relays what is pending now; a wake while a round runs makes it go round once more. */
+    wake(): void {
+      if (stopped) return;
+      if (running) {
+        again = true;
+        return;
+      }
+      running = drain().finally(() => {
+        running = undefined;
+      });
+    },
+    /** Waits for the round under way, if any (tests, shutdown). */
+    async settled(): Promise<void> {
+      while (running) await running;
+    },
+    start(): void {
+      timer = setInterval(relay.wake, pollMs);
+      timer.unref();
+      relay.wake();
+    },
+    /** Stops polling; finishes the round under way. */
+    async stop(): Promise<void> {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+  return relay;
+}

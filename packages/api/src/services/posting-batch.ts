@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError, type TransactionCreateInput } from '@tekana/contracts';
+import type {
+  LockedWallet,
+  NewOutboxNotice,
+  NewPosting,
+  TransactionRow,
+  TransactionTypeWithRules,
+} from '@tekana/db';
+import type { Actor } from '../trpc';
+import { outboxNoticesFor } from './ledger-notices';
+import { authorizePosting, postingRefusal } from './posting-checks';
+
+/** One posting asked for, with its idempotency fingerprint. */
+export type PostingRequest = { actor: Actor; input: TransactionCreateInput; requestHash: string };
+
+/** Postings that stand or fall together: one for a single posting, all items of an atomic bulk. */
+export type PostingGroup = { requests: PostingRequest[]; atomic: boolean };
+
+/** What a batch read under its wallet locks. */
+export type BatchSnapshot = {
+  transactionTypes: TransactionTypeWithRules[];
+  wallets: Map<string, LockedWallet>;
+  /** Postings already committed under the batch's idempotency keys. */
+  earlier: TransactionRow[];
+};
+
+/** A posting's answer: the posting (new, or the original under its key), or why it was refused. */
+export type PostingOutcome =
+  | { ok: true; posting: NewPosting | TransactionRow }
+  | { ok: false; error: DomainError };
+
+export type BatchPlan = {
+  /** Per group, per request, in order. An atomic group refused as a whole has one refusal per request. */
+  outcomes: PostingOutcome[][];
+  postings: NewPosting[];
+  /** Net change per wallet the batch moved, and the balance it must end with. */
+  balanceChanges: Map<string, number>;
+  balancesAfter: Map<string, number>;
+  notices: NewOutboxNotice[];
+};
+
+/** A refusal inside an atomic bulk: nothing of it posts, and the caller learns which item failed. */
+export class AtomicBulkRefused extends DomainError {
+  constructor(
+    readonly index: number,
+    refusal: DomainError,
+  ) {
+    super(refusal.code, `Item ${index}: ${refusal.message}`, { index });
+  }
+}
+
+function sameRequestOrConflict<T extends { requestHash: string; externalReferenceNumber: string }>(
+  earlier: T,
+  requestHash: string,
+): T {
+  if (earlier.requestHash === requestHash) return earlier;
+  throw new DomainError(
+    'IDEMPOTENCY_CONFLICT',
+    `externalReferenceNumber ${earlier.externalReferenceNumber} was already used for a different request`,
+  );
+}
+
+/**
+ * Applies a batch's postings in arrival order to the wallets it locked, in memory, with the same pure
+ * checks as a lone posting: each sees the balances the postings before it left. A refusal undoes only
+ * its own posting (or its atomic group) and leaves the others standing.
+ */
+export function planBatch(
+  groups: PostingGroup[],
+  snapshot: BatchSnapshot,
+  newReference: () => string,
+): BatchPlan {
+  const typeById = new Map(snapshot.transactionTypes.map((t) => [t.transactionType.id, t]));
+  const typeByCode = new Map(snapshot.transactionTypes.map((t) => [t.transactionType.code, t]));
+  const opening = new Map([...snapshot.wallets].map(([id, w]) => [id, w.currentBalance]));
+  const posted = new Map<string, NewPosting | TransactionRow>(
+    snapshot.earlier.map((row) => [row.externalReferenceNumber, row]),
+  );
+  const postings: NewPosting[] = [];
+  const notices: NewOutboxNotice[] = [];
+
+  function apply({ actor, input, requestHash }: PostingRequest): NewPosting | TransactionRow {
+    if (input.debitedWalletId === input.creditedWalletId) {
+      throw new DomainError('SAME_WALLET', 'A transaction moves money between two different wallets');
+    }
+    const found = input.transactionTypeId
+      ? typeById.get(input.transactionTypeId)
+      : typeByCode.get(input.transactionTypeCode ?? '');
+    if (!found) throw new DomainError('NOT_FOUND', 'No such transaction type');
+    const earlier = posted.get(input.externalReferenceNumber);
+    if (earlier) return sameRequestOrConflict(earlier, requestHash);
+    const { debited, credited } = authorizePosting(
+      actor,
+      snapshot.wallets.get(input.debitedWalletId),
+      snapshot.wallets.get(input.creditedWalletId),
+    );
+    const refusal = postingRefusal({ ...input, ...found, debited, credited });
+    if (refusal) throw new DomainError(refusal.code, refusal.message);
+    debited.currentBalance -= input.amount;
+    credited.currentBalance += input.amount;
+    const posting: NewPosting = {
+      id: randomUUID(),
+      referenceNumber: newReference(),
+      externalReferenceNumber: input.externalReferenceNumber,
+      requestHash,
+      transactionTypeId: found.transactionType.id,
+      channelType: input.channelType,
+      debitedWalletId: debited.id,
+      creditedWalletId: credited.id,
+      amount: input.amount,
+      currencyCode: debited.currencyCode,
+      debitedWalletBalance: debited.currentBalance,
+      creditedWalletBalance: credited.currentBalance,
+      status: 'COMPLETED',
+      statusMessage: input.statusMessage ?? null,
+      reversalOf: null,
+    };
+    postings.push(posting);
+    posted.set(posting.externalReferenceNumber, posting);
+    notices.push(...outboxNoticesFor(posting, debited, credited));
+    return posting;
+  }
+
+  /** Runs a group; on a refusal in an atomic group, puts every wallet, key and row back as it was. */
+  function applyGroup(group: PostingGroup): PostingOutcome[] {
+    const mark = { postings: postings.length, notices: notices.length };
+    // Only an atomic group may have to be undone; its wallets are at most twice its size.
+    const balances = group.atomic ? balancesOf(group, snapshot.wallets) : new Map<string, number>();
+    const outcomes: PostingOutcome[] = [];
+    for (const [index, request] of group.requests.entries()) {
+      try {
+        outcomes.push({ ok: true, posting: apply(request) });
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        if (!group.atomic) {
+          outcomes.push({ ok: false, error });
+          continue;
+        }
+        for (const undone of postings.splice(mark.postings)) posted.delete(undone.externalReferenceNumber);
+        notices.splice(mark.notices);
+        for (const [id, balance] of balances) {
+          const wallet = snapshot.wallets.get(id);
+          if (wallet) wallet.currentBalance = balance;
+        }
+        const refused = new AtomicBulkRefused(index, error);
+        return group.requests.map(() => ({ ok: false, error: refused }));
+      }
+    }
+    return outcomes;
+  }
+
+  const outcomes = groups.map(applyGroup);
+  const balanceChanges = new Map<string, number>();
+  const balancesAfter = new Map<string, number>();
+  for (const [id, wallet] of snapshot.wallets) {
+    const delta = wallet.currentBalance - (opening.get(id) ?? wallet.currentBalance);
+    if (delta === 0) continue;
+    balanceChanges.set(id, delta);
+    balancesAfter.set(id, wallet.currentBalance);
+  }
+  return { outcomes, postings, balanceChanges, balancesAfter, notices };
+}
+
+function balancesOf(group: PostingGroup, wallets: Map<string, LockedWallet>): Map<string, number> {
+  const balances = new Map<string, number>();
+  for (const { input } of group.requests) {
+    for (const id of [input.debitedWalletId, input.creditedWalletId]) {
+      const wallet = wallets.get(id);
+      if (wallet) balances.set(id, wallet.currentBalance);
+    }
+  }
+  return balances;
+}

@@ -1,0 +1,163 @@
+import {
+  applyBalanceChanges,
+  type Database,
+  findPostingsByKeys,
+  insertNotices,
+  insertPostings,
+  lockWalletsInIdOrder,
+  PostingKeyTakenError,
+  readTransactionTypes,
+  type TransactionRow,
+} from '@tekana/db';
+import { causeChain, isUnavailable } from '../errors';
+import { type PostingGroup, type PostingOutcome, planBatch } from './posting-batch';
+
+/** A posting's final answer: the committed row, or the refusal it got. */
+export type PostingResult = { ok: true; row: TransactionRow } | { ok: false; error: Error };
+
+export type PostingEngine = ReturnType<typeof createPostingEngine>;
+
+export type PostingEngineDeps = {
+  database: Database;
+  newReference: () => string;
+  /** Called after a batch that wrote notices has committed (wakes the outbox relay). */
+  onNoticesCommitted?: () => void;
+  /** Observes each committed batch: how many postings it carried and how long it took. */
+  onBatch?: (batch: { postings: number; seconds: number }) => void;
+  /** Postings per database transaction at most; an atomic group is never split. */
+  maxBatchPostings?: number;
+};
+
+type Entry = PostingGroup & { settle(results: PostingResult[]): void; fail(error: unknown): void };
+
+// Lost races that a fresh attempt resolves: a key taken by another process, a deadlock, a serialization failure.
+const RETRYABLE_SQLSTATE = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 4;
+
+function retryable(error: unknown): boolean {
+  return [...causeChain(error)].some(
+    (e) =>
+      e instanceof PostingKeyTakenError || (typeof e.code === 'string' && RETRYABLE_SQLSTATE.has(e.code)),
+  );
+}
+
+/**
+ * Group commit. Postings that arrive while a batch commits form the next batch; on an idle engine a
+ * posting goes at the next turn of the event loop (no timer), so calls that arrive together (a tRPC
+ * batch, a bulk request) share one. A batch is one database transaction of a handful of statements
+ * whatever its size: reference data read once, every wallet locked in id order in one statement, the
+ * postings applied in memory by the pure checks, rows, balances and notices written in one statement each.
+ */
+export function createPostingEngine(deps: PostingEngineDeps) {
+  const maxBatchPostings = deps.maxBatchPostings ?? 512;
+  const waiting: Entry[] = [];
+  let committing = false;
+  let scheduled = false;
+
+  function schedule() {
+    if (committing || scheduled || waiting.length === 0) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      if (committing) return;
+      committing = true;
+      void commit(takeBatch()).finally(() => {
+        committing = false;
+        schedule();
+      });
+    });
+  }
+
+  function takeBatch(): Entry[] {
+    let size = 0;
+    let count = 0;
+    for (const entry of waiting) {
+      if (count > 0 && size + entry.requests.length > maxBatchPostings) break;
+      size += entry.requests.length;
+      count++;
+    }
+    return waiting.splice(0, count);
+  }
+
+  async function commit(entries: Entry[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { outcomes, createdAt, postings, notices } = await attemptBatch(entries);
+        for (const [i, entry] of entries.entries()) entry.settle(finalResults(outcomes[i] ?? [], createdAt));
+        if (notices > 0) deps.onNoticesCommitted?.();
+        deps.onBatch?.({ postings, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+        return;
+      } catch (error) {
+        if (attempt < MAX_ATTEMPTS && retryable(error)) continue;
+        // A value the database refuses (say, a NUL byte in a message) fails only its own posting.
+        if (entries.length > 1 && !isUnavailable(error)) {
+          for (const entry of entries) await commit([entry]);
+          return;
+        }
+        for (const entry of entries) entry.fail(error);
+        return;
+      }
+    }
+  }
+
+  function attemptBatch(entries: Entry[]) {
+    const requests = entries.flatMap((e) => e.requests);
+    const walletIds = [
+      ...new Set(requests.flatMap((r) => [r.input.debitedWalletId, r.input.creditedWalletId])),
+    ];
+    const typeIds = [...new Set(requests.flatMap((r) => r.input.transactionTypeId ?? []))];
+    const typeCodes = [...new Set(requests.flatMap((r) => r.input.transactionTypeCode ?? []))];
+    const keys = [...new Set(requests.map((r) => r.input.externalReferenceNumber))];
+    return deps.database.transact(async (run) => {
+      // Issued together and run in this order: the keys are read under the locks, so a copy of a request
+      // that committed while we waited for a wallet is found.
+      const [transactionTypes, wallets, earlier] = await Promise.all([
+        readTransactionTypes(run, { ids: typeIds, codes: typeCodes }),
+        lockWalletsInIdOrder(run, walletIds),
+        findPostingsByKeys(run, keys),
+      ]);
+      const plan = planBatch(entries, { transactionTypes, wallets, earlier }, deps.newReference);
+      let createdAt = new Map<string, Date>();
+      if (plan.postings.length > 0) {
+        const [inserted, balances] = await Promise.all([
+          insertPostings(run, plan.postings),
+          applyBalanceChanges(run, plan.balanceChanges),
+          insertNotices(run, plan.notices),
+        ]);
+        if (inserted.size !== plan.postings.length) throw new PostingKeyTakenError();
+        for (const [id, balance] of plan.balancesAfter) {
+          if (balances.get(id) !== balance) throw new Error(`posting engine: wallet ${id} balance drifted`);
+        }
+        createdAt = inserted;
+      }
+      return {
+        outcomes: plan.outcomes,
+        createdAt,
+        postings: plan.postings.length,
+        notices: plan.notices.length,
+      };
+    });
+  }
+
+  function finalResults(outcomes: PostingOutcome[], createdAt: Map<string, Date>): PostingResult[] {
+    return outcomes.map((outcome) => {
+      if (!outcome.ok) return outcome;
+      const { posting } = outcome;
+      if ('createdAt' in posting) return { ok: true, row: posting };
+      const at = createdAt.get(posting.id);
+      if (!at) return { ok: false, error: new Error('posting engine: a planned posting was not written') };
+      return { ok: true, row: { ...posting, createdAt: at } };
+    });
+  }
+
+  return {
+    /** Queues a group of postings for the next batch; resolves once that batch has committed. */
+    submit(group: PostingGroup): Promise<PostingResult[]> {
+      return new Promise((resolve, reject) => {
+        waiting.push({ ...group, settle: resolve, fail: reject });
+        schedule();
+      });
+    },
+  };
+}
