@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { type AppRouter, registerCustomer } from '@tekana/api';
 import type { Customer, Page, RegisterInput, Wallet } from '@tekana/contracts';
 import { createTRPCClient, httpLink } from '@trpc/client';
+import { createDatabase, verifyLedger } from '@tekana/db';
 import pino from 'pino';
+import postgres from 'postgres';
 import { inject } from 'vitest';
 import { type FakeSmsGateway, startFakeSmsGateway } from '../../../test/fake-sms-gateway';
 import { loadConfig } from '../src/config';
@@ -37,19 +39,48 @@ export type TestServerOptions = {
   worker?: boolean;
   /** Receives every log line the server writes (JSON), for checks that secrets never reach the logs. */
   logLines?: string[];
+  /**
+   * A database of this server's own instead of the run's shared one: for tests that follow SMS notices,
+   * since every server's outbox relay moves whatever notices its database holds. `stop()` verifies the
+   * ledger there, then drops it.
+   */
+  ownDatabase?: boolean;
 };
+
+/** A fresh database of its own on the test Postgres; `drop` checks `pnpm verify`'s invariants first. */
+export async function createOwnDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `tekana_test_${inject('runId')}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(inject('adminDatabaseUrl'), { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(inject('adminDatabaseUrl'));
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      try {
+        const database = createDatabase({ databaseUrl: url.toString(), dataDir: '' });
+        const problems = await verifyLedger(database.db).finally(() => database.close());
+        if (problems.length > 0) throw new Error(`ledger of ${name} broken: ${JSON.stringify(problems)}`);
+        await admin.unsafe(`drop database ${name} with (force)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
 
 export async function startTestServer(
   overrides: Record<string, string> = {},
   options: TestServerOptions = {},
 ): Promise<TestServer> {
   const gateway = await startFakeSmsGateway({ username: 'tekana', password: 'gateway-secret' });
+  const own = options.ownDatabase ? await createOwnDatabase() : undefined;
   const suffix = randomBytes(4).toString('hex');
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: '0',
-    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_URL: own?.url ?? inject('databaseUrl'),
     REDIS_URL: inject('redisUrl'),
     REDIS_PREFIX: `test:${inject('runId')}:${suffix}:`,
     SMS_QUEUE_NAME: `sms-${suffix}`,
@@ -121,6 +152,7 @@ export async function startTestServer(
       }
       await server.close();
       await gateway.close();
+      await own?.drop();
     },
   };
 }

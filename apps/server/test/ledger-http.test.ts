@@ -17,8 +17,9 @@ let admin: SignedIn;
 let floatRwf: Wallet;
 
 beforeAll(async () => {
-  // A pool as large as a production one, so that parallel requests really meet on the row locks.
-  server = await startTestServer({ DATABASE_POOL_SIZE: '20' });
+  // A pool as large as a production one, so that parallel requests really meet on the row locks; a
+  // database of its own, so that the SMS notices of its postings reach this server's worker.
+  server = await startTestServer({ DATABASE_POOL_SIZE: '20' }, { ownDatabase: true });
   admin = await createAdminAndSignIn(server);
   floatRwf = await floatWallet(server, admin);
 });

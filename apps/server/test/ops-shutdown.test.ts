@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Wallet } from '@tekana/contracts';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createAdminAndSignIn,
+  createOwnDatabase,
   floatWallet,
   registerAndSignIn,
   startTestServer,
@@ -12,14 +13,19 @@ import {
 
 describe('a graceful shutdown while a posting is still running', () => {
   let server: TestServer;
-  const sql = postgres(inject('databaseUrl'), { max: 2, onnotice: () => {} });
+  let own: Awaited<ReturnType<typeof createOwnDatabase>>;
+  let sql: postgres.Sql;
   beforeAll(async () => {
-    server = await startTestServer();
+    // Its own database: the notice it follows must be relayed by this server, not another test's.
+    own = await createOwnDatabase();
+    sql = postgres(own.url, { max: 2, onnotice: () => {} });
+    server = await startTestServer({ DATABASE_URL: own.url });
   });
   afterAll(async () => {
     server?.worker?.kill('SIGTERM');
-    await sql.end();
+    await sql?.end();
     await server?.gateway.close();
+    await own?.drop();
   });
 
   it('lets the posting commit and queue its SMS notice, even after its client has gone', async () => {

@@ -97,11 +97,13 @@ export function createNoticeRelay(deps: NoticeRelayDeps) {
       timer.unref();
       relay.wake();
     },
-    /** Stops polling; finishes the round under way. */
+    /** Stops polling; relays what the last postings committed, so a clean shutdown leaves nothing behind. */
     async stop(): Promise<void> {
-      stopped = true;
       clearInterval(timer);
-      await running;
+      await relay.settled();
+      running = drain();
+      stopped = true;
+      await relay.settled();
     },
   };
   return relay;
