@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { type AddressInfo, createServer } from 'node:net';
 import { repoRoot, tsxBin } from './harness';
 
-/** `pnpm start` and the CLI commands as a user runs them: `tsx <script>` from the repo root, env as given. */
+/** The server and the CLI commands in their own processes, from the repo root, env as given. */
 export type SpawnedProcess = {
   child: ChildProcess;
   stdout(): string;
@@ -15,8 +15,19 @@ export type SpawnedProcess = {
   kill(): Promise<void>;
 };
 
+/** `tsx <script>`: the server and CLIs from source, as the other tests run them. */
 export function spawnTsx(script: string, args: string[], env: Record<string, string>): SpawnedProcess {
-  const child = spawn(tsxBin, [script, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnCommand(tsxBin, [script, ...args], env, script);
+}
+
+/** Any command from the repo root, such as `node apps/server/dist/main.js`; `name` labels its errors. */
+export function spawnCommand(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  name = command,
+): SpawnedProcess {
+  const child = spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -31,7 +42,7 @@ export function spawnTsx(script: string, args: string[], env: Record<string, str
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`${script} still running after ${timeoutMs} ms\n${err}`)),
+        () => reject(new Error(`${name} still running after ${timeoutMs} ms\n${err}`)),
         timeoutMs,
       );
     });
@@ -53,7 +64,7 @@ export function spawnTsx(script: string, args: string[], env: Record<string, str
           const match = pattern.exec(line);
           if (match) return match;
         }
-        if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}:\n${err}`);
+        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${err}`);
         if (Date.now() > deadline)
           throw new Error(`No line matching ${pattern} within ${timeoutMs} ms:\n${out}\n${err}`);
         await new Promise((r) => setTimeout(r, 25));

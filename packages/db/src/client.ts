@@ -54,6 +54,7 @@ export type Database = {
   close(): Promise<void>;
 };
 
+// Beside the running module: src/ from source, dist/ once bundled (`pnpm build` copies it there).
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 // Any constant works; it only has to be the same in every process that migrates this database.
 const MIGRATION_LOCK_KEY = 72_917_301;

@@ -11,17 +11,21 @@ import { customers, type Database } from '@tekana/db';
 import argon2 from 'argon2';
 import { eq, sql } from 'drizzle-orm';
 import { jwtVerify, SignJWT } from 'jose';
+import type { Clock } from '../ports/clock';
 import type { OtpStore } from '../ports/otp-store';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { SmsQueue } from '../ports/sms-queue';
 import type { Actor } from '../trpc';
 import { toCustomer } from './customer-row';
 import { uniqueViolation } from './unique-violation';
+import { createVerifiedTokens } from './verified-tokens';
 
 export type AuthDeps = {
   database: Database;
   otpStore: OtpStore;
   smsQueue: SmsQueue;
+  /** Decides when a token has expired. */
+  clock: Clock;
   /** Per IP and per account (email for login, phone for validateOtp). */
   limits: {
     loginPerIp: RateLimiter;
@@ -47,6 +51,8 @@ const DUPLICATE_FIELD: Record<string, string> = {
 export function createAuthService(deps: AuthDeps) {
   const { db } = deps.database;
   const key = new TextEncoder().encode(deps.jwtSecret);
+  // A token's signature is checked once (WebCrypto, the costliest step of an authenticated request).
+  const verified = createVerifiedTokens();
   // Verified against when the email is unknown, so both refusals take the same time.
   const dummyHash = argon2.hash('not-a-real-password', { type: argon2.argon2id });
   const otpHash = (customerId: string, otp: string) =>
@@ -104,11 +110,20 @@ export function createAuthService(deps: AuthDeps) {
 
     /** The actor a bearer token names, or null when it is missing, forged or expired. */
     async verifyToken(token: string): Promise<Actor | null> {
+      const now = deps.clock.now();
+      const known = verified.get(token, now.getTime());
+      if (known) return known;
       try {
-        const { payload } = await jwtVerify(token, key, { issuer: 'tekana', algorithms: ['HS256'] });
+        const { payload } = await jwtVerify(token, key, {
+          issuer: 'tekana',
+          algorithms: ['HS256'],
+          currentDate: now,
+        });
         const role = payload.role as Role | undefined;
         if (!payload.sub || (role !== 'CUSTOMER' && role !== 'ADMIN')) return null;
-        return { id: payload.sub, role };
+        const actor: Actor = { id: payload.sub, role };
+        if (payload.exp !== undefined) verified.remember(token, actor, payload.exp * 1000);
+        return actor;
       } catch {
         return null;
       }

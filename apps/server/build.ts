@@ -1,0 +1,70 @@
+import { cpSync, readFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+
+/**
+ * `pnpm build [app...]`: the server and the SMS worker (or only the apps named), each one ESM file in its
+ * `dist/`. Our @tekana packages are compiled in; npm packages stay imports, so native modules and the
+ * files they read keep their own paths.
+ */
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+const deployables = [
+  // The db package finds its migrations beside the running module: copy them beside the bundle.
+  { app: 'apps/server', copy: { 'packages/db/src/migrations': 'migrations' } },
+  { app: 'apps/sms-worker', copy: {} },
+];
+
+/** npm imports stay external; each must be a dependency of the app, or Node cannot find it from dist/. */
+function npmExternal(app: string): Plugin {
+  const manifest = JSON.parse(readFileSync(join(root, app, 'package.json'), 'utf8'));
+  const declared = new Set(Object.keys(manifest.dependencies ?? {}));
+  return {
+    name: 'npm-external',
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, ({ path, importer }) => {
+        if (isBuiltin(path)) return { external: true };
+        const name = path.split('/', path.startsWith('@') ? 2 : 1).join('/');
+        if (name.startsWith('@tekana/')) return undefined;
+        if (declared.has(name)) return { external: true };
+        return {
+          errors: [
+            { text: `${name} (imported by ${importer}) is not in the dependencies of ${app}/package.json` },
+          ],
+        };
+      });
+    },
+  };
+}
+
+const named = process.argv.slice(2).map((a) => a.replace(/\/$/, ''));
+const unknown = named.filter((a) => !deployables.some((d) => d.app === a));
+if (unknown.length > 0) {
+  process.stderr.write(
+    `pnpm build: no app ${unknown.join(', ')}; the apps: ${deployables.map((d) => d.app)}\n`,
+  );
+  process.exit(1);
+}
+
+// dist/ is overwritten, not emptied first: a server starting from it meanwhile still finds its migrations.
+for (const { app, copy } of deployables.filter((d) => named.length === 0 || named.includes(d.app))) {
+  const dist = join(root, app, 'dist');
+  await build({
+    entryPoints: [join(root, app, 'src/main.ts')],
+    outfile: join(dist, 'main.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // Stack traces name the .ts lines when run with --enable-source-maps.
+    sourcemap: 'linked',
+    sourcesContent: false,
+    plugins: [npmExternal(app)],
+    logLevel: 'warning',
+  }).catch(() => process.exit(1)); // esbuild has printed why
+  for (const [from, to] of Object.entries(copy))
+    cpSync(join(root, from), join(dist, to), { recursive: true });
+  process.stdout.write(`built ${app}/dist/main.js\n`);
+}
