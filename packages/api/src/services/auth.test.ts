@@ -20,7 +20,7 @@ const limit = () => createMemoryRateLimiter(randomUUID(), { points: 1_000, durat
 const auth = createAuthService({
   database,
   otpStore: createMemoryOtpStore(5),
-  smsQueue: { async enqueue() {}, async close() {} },
+  smsQueue: { async enqueue() {}, async enqueueMany() {}, async close() {} },
   clock: { now: () => new Date(nowMs) },
   limits: { loginPerIp: limit(), loginPerAccount: limit(), otpPerIp: limit(), otpPerAccount: limit() },
   jwtSecret: secret,
