@@ -25,13 +25,16 @@ export type CaseDetails = Pick<
   serverLog: LogSummary;
 };
 
-/** The Tekana server in production mode, as its own process (node itself, so that its pid gives its RSS). */
+/**
+ * The Tekana server in production mode, as production runs it: the built bundle (`pnpm build`), as its
+ * own process (node itself, so that its pid gives its RSS).
+ */
 export async function startTekanaServer(
   settings: ServerSettings,
   logFile: string,
 ): Promise<{ child: Child; origin: string }> {
   const port = await freePort();
-  const child = spawnNodeScript('tekana server', 'apps/server/src/main.ts', {
+  const child = spawnNodeScript('tekana server', 'apps/server/dist/main.js', {
     cwd: settings.root,
     logFile,
     env: {

@@ -8,14 +8,18 @@ export type Child = { name: string; pid: number; process: ChildProcess; exited: 
 const running = new Set<Child>();
 const STOP_GRACE_MS = 15_000;
 
-/** Runs `node --import tsx <script>` so that the child's pid is the node process itself (for its RSS). */
+/**
+ * Runs `node <script>` (TypeScript through `--import tsx`, built JavaScript as it is) so that the child's
+ * pid is the node process itself (for its RSS).
+ */
 export function spawnNodeScript(
   name: string,
   script: string,
   options: { cwd: string; env: NodeJS.ProcessEnv; args?: string[]; logFile: string },
 ): Child {
   const log = openSync(options.logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...(options.args ?? [])], {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : ['--enable-source-maps'];
+  const child = spawn(process.execPath, [...loader, script, ...(options.args ?? [])], {
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', log, log],

@@ -4,7 +4,7 @@
  * MERCHANT), measures two references on the same machine (pgbench tpcb-like, a bare express 5 route),
  * prints one table, writes it as JSON, then runs `pnpm verify` and exits with its code.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -41,6 +41,8 @@ async function main(): Promise<number> {
     return 2;
   }
   if (!ensurePgbench(say)) return 2;
+  say('pnpm build apps/server');
+  if (spawnSync('pnpm', ['build', 'apps/server'], { cwd: root, stdio: 'inherit' }).status !== 0) return 2;
 
   const startedAt = new Date();
   const stamp = startedAt
