@@ -29,6 +29,8 @@ export function createNoticeRelay(deps: NoticeRelayDeps) {
   const keepRelayedSeconds = deps.keepRelayedSeconds ?? 24 * 3600;
   let running: Promise<void> | undefined;
   let again = false;
+  // Idle until started: services made for a CLI or a test never relay behind their caller's back.
+  let started = false;
   let stopped = false;
   let failing = false;
   let lastPurge = 0;
@@ -56,8 +58,8 @@ export function createNoticeRelay(deps: NoticeRelayDeps) {
     try {
       do {
         again = false;
-        while ((await relayOnce()) === batchSize && !stopped) {}
-      } while (again && !stopped);
+        while ((await relayOnce()) === batchSize) {}
+      } while (again);
       if (failing) deps.log.info({}, 'SMS notices are moving again');
       failing = false;
       if (Date.now() - lastPurge > PURGE_EVERY_MS) {
@@ -76,23 +78,27 @@ export function createNoticeRelay(deps: NoticeRelayDeps) {
     }
   }
 
+  function startRound(): void {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = drain().finally(() => {
+      running = undefined;
+    });
+  }
+
   const relay = {
     /** Relays what is pending now; a wake while a round runs makes it go round once more. */
     wake(): void {
-      if (stopped) return;
-      if (running) {
-        again = true;
-        return;
-      }
-      running = drain().finally(() => {
-        running = undefined;
-      });
+      if (started && !stopped) startRound();
     },
     /** Waits for the round under way, if any (tests, shutdown). */
     async settled(): Promise<void> {
       while (running) await running;
     },
     start(): void {
+      started = true;
       timer = setInterval(relay.wake, pollMs);
       timer.unref();
       relay.wake();
@@ -101,7 +107,7 @@ export function createNoticeRelay(deps: NoticeRelayDeps) {
     async stop(): Promise<void> {
       clearInterval(timer);
       await relay.settled();
-      running = drain();
+      startRound();
       stopped = true;
       await relay.settled();
     },
