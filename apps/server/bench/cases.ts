@@ -23,6 +23,7 @@ export type CaseDetails = Pick<
 > & {
   logFile: string;
   serverLog: LogSummary;
+  batches: BatchFigures;
 };
 
 /**
@@ -116,6 +117,7 @@ export async function measure(
 ): Promise<{ measurement: Measurement; details: CaseDetails }> {
   const result = await runLoad({ origin: server.origin, path, expectedStatus, next, ...load });
   const peak = peakRssMb(server.child.pid);
+  const batches = await postingBatches(server.origin);
   await stopChild(server.child);
   return {
     measurement: {
@@ -135,7 +137,25 @@ export async function measure(
       durationSeconds: result.durationSeconds,
       logFile,
       serverLog: summarizeLog(logFile),
+      batches,
     },
+  };
+}
+
+export type BatchFigures = { batches: number; meanPostings: number; meanMs: number } | null;
+
+/** The posting engine's batches as the server's /metrics counts them (none for the bare reference). */
+async function postingBatches(origin: string): Promise<BatchFigures> {
+  const text = await fetch(`${origin}/metrics`)
+    .then((r) => (r.ok ? r.text() : ''))
+    .catch(() => '');
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const batches = value('posting_batch_size_count');
+  if (!(batches > 0)) return null;
+  return {
+    batches,
+    meanPostings: value('posting_batch_size_sum') / batches,
+    meanMs: (1000 * value('posting_batch_duration_seconds_sum')) / batches,
   };
 }
 

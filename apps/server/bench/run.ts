@@ -218,6 +218,12 @@ function notesFor(details: Record<string, CaseDetails>): string[] {
     notes.push(
       `${name}: statuses ${statuses || 'none'}; timeouts ${d.timeouts}; server log ${d.serverLog.warnings} warn, ${d.serverLog.errors} error (${d.logFile})`,
     );
+    if (d.batches) {
+      const b = d.batches;
+      notes.push(
+        `  engine: ${b.batches} batches, ${b.meanPostings.toFixed(1)} postings and ${b.meanMs.toFixed(1)} ms each on average`,
+      );
+    }
     for (const sample of d.unexpectedSamples) notes.push(`  e.g. ${sample}`);
     for (const message of d.serverLog.firstMessages) notes.push(`  log: ${message}`);
   }

@@ -26,6 +26,11 @@ export type PostingEngineDeps = {
   onBatch?: (batch: { postings: number; seconds: number }) => void;
   /** Postings per database transaction at most; an atomic group is never split. */
   maxBatchPostings?: number;
+  /**
+   * Batches committing at once. While one waits on its round trips and its commit, the next one locks
+   * and reads; they take their locks in the same order, so they queue on a shared wallet, never deadlock.
+   */
+  batchesInFlight?: number;
 };
 
 type Entry = PostingGroup & { settle(results: PostingResult[]): void; fail(error: unknown): void };
@@ -42,29 +47,31 @@ function retryable(error: unknown): boolean {
 }
 
 /**
- * Group commit. Postings that arrive while a batch commits form the next batch; on an idle engine a
- * posting goes at the next turn of the event loop (no timer), so calls that arrive together (a tRPC
- * batch, a bulk request) share one. A batch is one database transaction of a handful of statements
+ * Group commit. Postings that arrive while the batches in flight commit form the next batch; on an idle
+ * engine a posting goes at the next turn of the event loop (no timer), so calls that arrive together (a
+ * tRPC batch, a bulk request) share one. A batch is one database transaction of a handful of statements
  * whatever its size: reference data read once, every wallet locked in id order in one statement, the
  * postings applied in memory by the pure checks, rows, balances and notices written in one statement each.
  */
 export function createPostingEngine(deps: PostingEngineDeps) {
   const maxBatchPostings = deps.maxBatchPostings ?? 512;
+  const maxInFlight = deps.batchesInFlight ?? 2;
   const waiting: Entry[] = [];
-  let committing = false;
+  let inFlight = 0;
   let scheduled = false;
 
   function schedule() {
-    if (committing || scheduled || waiting.length === 0) return;
+    if (inFlight >= maxInFlight || scheduled || waiting.length === 0) return;
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
-      if (committing) return;
-      committing = true;
+      if (inFlight >= maxInFlight || waiting.length === 0) return;
+      inFlight++;
       void commit(takeBatch()).finally(() => {
-        committing = false;
+        inFlight--;
         schedule();
       });
+      schedule();
     });
   }
 
