@@ -30,27 +30,34 @@ export function createApp(
   app.set('trust proxy', config.TRUST_PROXY);
   const { metrics } = runtime;
 
-  app.use(
-    pinoHttp({
-      logger: log,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      // Only method and path: query strings and bodies may carry personal data.
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          path: req.url.split('?')[0],
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
-    }),
-  );
+  // Every answer carries a request id; the access log (one line per request) costs a child logger per
+  // request, so it is mounted only when its level is on.
+  const requestId: RequestHandler = (req, res, next) => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+    res.setHeader('x-request-id', id);
+    (req as Request & { id: string }).id = id;
+    next();
+  };
+  app.use(requestId);
+  if (log.isLevelEnabled('info')) {
+    app.use(
+      pinoHttp({
+        logger: log,
+        genReqId: (req) => (req as typeof req & { id: string }).id,
+        // Only method and path: query strings and bodies may carry personal data.
+        serializers: {
+          req: (req: { id: string; method: string; url: string }) => ({
+            id: req.id,
+            method: req.method,
+            path: req.url.split('?')[0],
+          }),
+          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        },
+        autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+      }),
+    );
+  }
   app.use(metrics.observe);
 
   const createContext = async (req: Request): Promise<Context> => {
