@@ -74,6 +74,33 @@ export async function startBareExpress(
   return { child, origin };
 }
 
+/** The body of a random transfer ('random') or a payment to the one MERCHANT ('hot'), and its debtor's index. */
+export function transferBody(
+  ledger: BenchLedger,
+  reference: string,
+  kind: 'random' | 'hot',
+  from = Math.floor(Math.random() * ledger.personal.length),
+) {
+  const count = ledger.personal.length;
+  // Any wallet but `from`, uniformly.
+  const to = (from + 1 + Math.floor(Math.random() * (count - 1))) % count;
+  const debited = ledger.personal[from];
+  const credited = kind === 'hot' ? ledger.merchant : ledger.personal[to];
+  if (!debited || !credited) throw new Error('transferBody: wallet index out of range');
+  return {
+    from,
+    customerId: debited.customerId,
+    body: {
+      externalReferenceNumber: reference,
+      transactionTypeCode: kind === 'hot' ? 'PAYMENT' : 'TRANSFER',
+      channelType: 'APP' as const,
+      debitedWalletId: debited.walletId,
+      creditedWalletId: credited.walletId,
+      amount: 1 + Math.floor(Math.random() * 100),
+    },
+  };
+}
+
 /**
  * Transfers between two distinct random PERSONAL wallets ('random'), or payments from a random PERSONAL
  * wallet to the one MERCHANT ('hot'), each under a fresh idempotency key and its debtor's token.
@@ -84,24 +111,23 @@ export function transferRequests(
   tag: string,
   kind: 'random' | 'hot',
 ): NextRequest {
-  const count = ledger.personal.length;
   let sequence = 0;
   return () => {
-    const from = Math.floor(Math.random() * count);
-    // Any wallet but `from`, uniformly.
-    const to = (from + 1 + Math.floor(Math.random() * (count - 1))) % count;
-    const debited = ledger.personal[from];
-    const credited = kind === 'hot' ? ledger.merchant : ledger.personal[to];
-    if (!debited || !credited) throw new Error('transferRequests: wallet index out of range');
-    const body = JSON.stringify({
-      externalReferenceNumber: `bench-${tag}-${kind}-${++sequence}`,
-      transactionTypeCode: kind === 'hot' ? 'PAYMENT' : 'TRANSFER',
-      channelType: 'APP',
-      debitedWalletId: debited.walletId,
-      creditedWalletId: credited.walletId,
-      amount: 1 + Math.floor(Math.random() * 100),
-    });
-    return { body, token: tokens[from] as string };
+    const { from, body } = transferBody(ledger, `bench-${tag}-${kind}-${++sequence}`, kind);
+    return { body: JSON.stringify(body), token: tokens[from] as string };
+  };
+}
+
+/** A payroll-shaped bulk request: `size` transfers from one random customer's wallet to random others. */
+export function bulkRequests(ledger: BenchLedger, tokens: string[], tag: string, size: number): NextRequest {
+  let sequence = 0;
+  return () => {
+    const from = Math.floor(Math.random() * ledger.personal.length);
+    const transactions = Array.from(
+      { length: size },
+      () => transferBody(ledger, `bench-${tag}-bulk-${++sequence}`, 'random', from).body,
+    );
+    return { body: JSON.stringify({ atomic: false, transactions }), token: tokens[from] as string };
   };
 }
 

@@ -11,6 +11,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { signAccessToken } from '@tekana/api';
 import {
+  bulkRequests,
   type CaseDetails,
   logPath,
   measure,
@@ -20,9 +21,11 @@ import {
 } from './cases';
 import { stopAllChildren } from './children';
 import { type BenchConfig, loadBenchConfig } from './config';
+import { measureEngineInProcess } from './engine-case';
 import type { NextRequest } from './load';
+import { pendingNotices, relayOutbox } from './outbox';
 import { dropPgbenchDatabase, ensurePgbench, runPgbench } from './pgbench';
-import { deleteRedisKeys } from './redis-keys';
+import { countRedisKeys, deleteRedisKeys } from './redis-keys';
 import { formatTable, type Measurement, withRatios, writeJson } from './report';
 import { seedBenchLedger } from './seed';
 import { startSmsSink } from './sms-sink';
@@ -31,6 +34,8 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 // Enough that no transfer of 1..100 RWF fails for lack of funds, however long the run.
 const FUNDING_RWF = 1_000_000;
 const TRANSACTIONS_PATH = '/api/v1/transactions';
+const BULK_PATH = '/api/v1/transactions/bulk';
+const BULK_SIZE = 100;
 const say = (line: string) => process.stdout.write(`bench: ${line}\n`);
 let interrupted = false;
 
@@ -119,6 +124,13 @@ async function measureAll(config: BenchConfig, run: Run) {
     references.bare.rate,
   );
   const details = { ...transfers.details, 'bare express': references.bareDetails };
+  // Every server has stopped (each relays its last notices on the way out): what is left is a leak.
+  const leftovers = {
+    outboxBacklog: await pendingNotices(config.DATABASE_URL),
+    redisKeys: await countRedisKeys(config.REDIS_URL, run.redisPrefix),
+  };
+  const rate = (name: string) => transfers.measurements.find((m) => m.name === name)?.rate ?? 0;
+  const hotPerRandom = rate('hot-merchant payments') / rate('random transfers');
   // Other processes on the machine skew every row; the load average says whether they did.
   const machine = {
     cpus: availableParallelism(),
@@ -130,18 +142,28 @@ async function measureAll(config: BenchConfig, run: Run) {
   return {
     table: formatTable(rows),
     measurements: [...transfers.measurements, references.pgbench, references.bare],
-    notes: [machineNote, ...notesFor(details)],
+    notes: [
+      machineNote,
+      `hot ÷ random: ${hotPerRandom.toFixed(2)}`,
+      `left at the end: ${leftovers.outboxBacklog} notices in the outbox, ${leftovers.redisKeys} Redis keys under ${run.redisPrefix} (queued SMS jobs: no worker runs in the bench)`,
+      ...notesFor(details),
+    ],
     json: {
       startedAt: run.startedAt.toISOString(),
       settings: { ...load, wallets: config.BENCH_WALLETS, fundingRwf: FUNDING_RWF },
       machine,
       rows,
+      hotPerRandom,
+      leftovers,
       details,
     },
   };
 }
 
-/** Random transfers, then hot-merchant payments, each against a fresh server (so each peak RSS is its own). */
+/**
+ * Random transfers, hot-merchant payments and bulk postings over HTTP, each against a fresh server (so
+ * each peak RSS is its own), then the engine called in this process.
+ */
 async function measureTransfers(config: BenchConfig, run: Run, load: Load) {
   const jwtSecret = randomBytes(32).toString('hex');
   const settings = {
@@ -165,17 +187,60 @@ async function measureTransfers(config: BenchConfig, run: Run, load: Load) {
 
   const measurements: Measurement[] = [];
   const details: Record<string, CaseDetails> = {};
-  for (const kind of ['random', 'hot'] as const) {
-    const name = kind === 'random' ? 'random transfers' : 'hot-merchant payments';
-    const logFile = logPath(root, run.stamp, `server-${kind}`);
-    if (kind === 'hot') say(`${name}: starting a fresh server`);
-    const server = kind === 'random' ? first : await startTekanaServer(settings, logFile);
-    say(`${name}: ${load.connections} connections for ${load.durationSeconds} s`);
-    const next = transferRequests(ledger, tokens, run.tag, kind);
-    const result = await measure(name, server, TRANSACTIONS_PATH, 201, next, load, logFile);
-    measurements.push(result.measurement);
-    details[name] = result.details;
+  const cases = [
+    {
+      kind: 'random',
+      name: 'random transfers',
+      path: TRANSACTIONS_PATH,
+      status: 201,
+      connections: load.connections,
+    },
+    {
+      kind: 'hot',
+      name: 'hot-merchant payments',
+      path: TRANSACTIONS_PATH,
+      status: 201,
+      connections: load.connections,
+    },
+    // Each request carries BULK_SIZE postings: fewer connections keep as many postings in flight.
+    {
+      kind: 'bulk',
+      name: `bulk postings (${BULK_SIZE} per request)`,
+      path: BULK_PATH,
+      status: 200,
+      connections: Math.max(1, Math.round(load.connections / 8)),
+    },
+  ] as const;
+  for (const c of cases) {
+    const logFile = logPath(root, run.stamp, `server-${c.kind}`);
+    if (c.kind !== 'random') say(`${c.name}: starting a fresh server`);
+    const server = c.kind === 'random' ? first : await startTekanaServer(settings, logFile);
+    say(`${c.name}: ${c.connections} connections for ${load.durationSeconds} s`);
+    const next =
+      c.kind === 'bulk'
+        ? bulkRequests(ledger, tokens, run.tag, BULK_SIZE)
+        : transferRequests(ledger, tokens, run.tag, c.kind);
+    const result = await measure(
+      c.name,
+      server,
+      c.path,
+      c.status,
+      next,
+      { ...load, connections: c.connections },
+      logFile,
+    );
+    // A bulk request is BULK_SIZE postings: its row counts postings, its latencies are per request.
+    const scale = c.kind === 'bulk' ? BULK_SIZE : 1;
+    measurements.push({
+      ...result.measurement,
+      rate: result.measurement.rate * scale,
+      ok: result.measurement.ok * scale,
+    });
+    details[c.name] = result.details;
   }
+  say(`engine in process (no HTTP): ${load.connections} callers for ${load.durationSeconds} s`);
+  measurements.push(await measureEngineInProcess(config.DATABASE_URL, ledger, run.tag, load));
+  await relayOutbox(config.DATABASE_URL, config.REDIS_URL, run.redisPrefix);
   // The bare express reference gets the same bodies and headers, so the load generator does the same work.
   return {
     measurements,

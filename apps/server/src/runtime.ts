@@ -28,7 +28,7 @@ export type Runtime = {
   close(): Promise<void>;
 };
 
-function connectRedis(url: string, log: Logger): Redis {
+export function connectRedis(url: string, log: Logger): Redis {
   // Fail fast while Redis is down (the caller answers 503) instead of queueing commands until a timeout.
   const redis = new Redis(url, {
     enableOfflineQueue: false,
