@@ -49,7 +49,7 @@ async function balanceOf(base: string, wallet: Wallet) {
 }
 
 describe('two servers posting on the same wallets', () => {
-  it('answers crosswise transfers and payments to a shared merchant with 201 or a 422 refusal, never a deadlock', async () => {
+  it('answers crosswise transfers, payments to a shared merchant and reversals with 201 or a 422 refusal, never a deadlock', async () => {
     const [one, two] = servers;
     if (!one || !two) throw new Error('two servers');
     const [a, b, merchant] = await Promise.all([
@@ -64,17 +64,28 @@ describe('two servers posting on the same wallets', () => {
       );
     }
 
-    // A→B on one server while B→A on the other, and both paying the merchant on both.
-    const answers = await Promise.all(
-      Array.from({ length: 240 }, (_, i) => {
-        const server = i % 2 ? one : two;
-        const [from, to] = i % 2 ? [a, b] : [b, a];
-        const amount = 20 + (i % 13) * 7;
-        return i % 5 === 4
-          ? postTransaction(server.base, token, 'PAYMENT', from.wallet.id, merchant.wallet.id, amount)
-          : postTransaction(server.base, token, 'TRANSFER', from.wallet.id, to.wallet.id, amount);
-      }),
+    const earlier = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        postTransaction(i % 2 ? one.base : two.base, token, 'TRANSFER', a.wallet.id, b.wallet.id, 25),
+      ),
     );
+    expect(earlier.map((r) => r.status)).toEqual(Array(20).fill(201));
+
+    // A→B on one server while B→A on the other, both paying the merchant on both, and the earlier transfers
+    // reversed meanwhile (a reversal takes its locks outside the engine, in the same order).
+    const postings = Array.from({ length: 240 }, (_, i) => {
+      const server = i % 2 ? one : two;
+      const [from, to] = i % 2 ? [a, b] : [b, a];
+      const amount = 20 + (i % 13) * 7;
+      return i % 5 === 4
+        ? postTransaction(server.base, token, 'PAYMENT', from.wallet.id, merchant.wallet.id, amount)
+        : postTransaction(server.base, token, 'TRANSFER', from.wallet.id, to.wallet.id, amount);
+    });
+    const reversals = earlier.map((r, i) =>
+      rest(i % 2 ? two.base : one.base, 'POST', `/transactions/${r.body.data.id}/reverse`, {}, token),
+    );
+    const [answers, reversed] = await Promise.all([Promise.all(postings), Promise.all(reversals)]);
+    expect(reversed.filter((r) => r.status !== 201 && r.status !== 422).map((r) => r.body)).toEqual([]);
 
     const unexpected = answers.filter(
       (r) =>

@@ -138,4 +138,52 @@ describe('postings that share a batch', () => {
     expect(left.every((b) => b === 0)).toBe(true);
     expect(await verifyLedger(database.db)).toEqual([]);
   });
+
+  it('refuses an atomic bulk as a whole without disturbing the postings that share its batch', async () => {
+    const alice = await bed.fundedCustomer(100);
+    const bob = await bed.fundedCustomer(100);
+    const carol = await bed.fundedCustomer(0);
+    const bulk = bed.services.ledger.postMany(alice.customer, {
+      atomic: true,
+      transactions: [
+        posting('TRANSFER', alice.wallet.id, carol.wallet.id, 50, bed.ref()),
+        posting('TRANSFER', alice.wallet.id, carol.wallet.id, 60, bed.ref()),
+      ],
+    });
+    const single = bed.services.ledger.post(
+      bob.customer,
+      posting('TRANSFER', bob.wallet.id, carol.wallet.id, 40, bed.ref()),
+    );
+    // Submitted after the bulk in the same tick: it must see alice's 100, not the undone 50.
+    const afterIt = bed.services.ledger.post(
+      alice.customer,
+      posting('TRANSFER', alice.wallet.id, carol.wallet.id, 100, bed.ref()),
+    );
+    const refusal = await bulk.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toMatchObject({ code: 'INSUFFICIENT_FUNDS', details: { index: 1 } });
+    expect(await outcomeOf(single)).toBe('OK');
+    expect(await outcomeOf(afterIt)).toBe('OK');
+    expect(await bed.balanceOf(alice.wallet.id)).toBe(0);
+    expect(await bed.balanceOf(carol.wallet.id)).toBe(140);
+  });
+
+  it('fails only the posting whose value the database refuses, and posts the others of its batch', async () => {
+    const alice = await bed.fundedCustomer(100);
+    const bob = await bed.fundedCustomer(0);
+    const send = (amount: number, statusMessage?: string) =>
+      bed.services.ledger.post(alice.customer, {
+        ...posting('TRANSFER', alice.wallet.id, bob.wallet.id, amount, bed.ref()),
+        statusMessage,
+      });
+    // Postgres text cannot hold a NUL byte: the batch's transaction fails, and each posting is tried alone.
+    const [first, poisoned, last] = await Promise.allSettled([send(10), send(20, 'bad\u0000byte'), send(30)]);
+    expect(first.status).toBe('fulfilled');
+    expect(poisoned.status).toBe('rejected');
+    expect(last.status).toBe('fulfilled');
+    expect(await bed.balanceOf(bob.wallet.id)).toBe(40);
+    expect(await verifyLedger(database.db)).toEqual([]);
+  });
 });
