@@ -1,0 +1,304 @@
+import { randomBytes } from 'node:crypto';
+import type { AppRouter } from '@tekana/api';
+import type {
+  Page,
+  Transaction,
+  TransactionBulkOutput,
+  TransactionCreateInput,
+  Wallet,
+} from '@tekana/contracts';
+import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createAdminAndSignIn,
+  floatWallet,
+  registerAndSignIn,
+  type SignedIn,
+  startTestServer,
+  type TestServer,
+} from './harness';
+
+let server: TestServer;
+let admin: SignedIn;
+let floatRwf: Wallet;
+
+beforeAll(async () => {
+  // A database of its own, so that /metrics counts only this file's batches and its notices stay here.
+  server = await startTestServer({}, { ownDatabase: true });
+  admin = await createAdminAndSignIn(server);
+  floatRwf = await floatWallet(server, admin);
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const ref = () => `bulk-${randomBytes(8).toString('hex')}`;
+
+type Customer = SignedIn & { wallet: Wallet };
+
+/** A signed-in customer with a PERSONAL RWF wallet holding `balance`, deposited by the admin. */
+async function customerWithWallet(balance: number): Promise<Customer> {
+  const signedIn = await registerAndSignIn(server);
+  const opened = await server.rest<Wallet>(
+    'POST',
+    '/wallets',
+    { walletTypeCode: 'PERSONAL', currencyCode: 'RWF' },
+    signedIn.token,
+  );
+  expect(opened.status).toBe(201);
+  if (balance > 0) {
+    const deposit = await server.rest(
+      'POST',
+      '/transactions',
+      item('DEPOSIT', floatRwf.id, opened.body.data.id, balance),
+      admin.token,
+    );
+    expect(deposit.status).toBe(201);
+  }
+  return { ...signedIn, wallet: opened.body.data };
+}
+
+function item(
+  transactionTypeCode: string,
+  debitedWalletId: string,
+  creditedWalletId: string,
+  amount: number,
+  externalReferenceNumber = ref(),
+): TransactionCreateInput {
+  return {
+    externalReferenceNumber,
+    transactionTypeCode,
+    debitedWalletId,
+    creditedWalletId,
+    amount,
+    channelType: 'APP',
+  };
+}
+
+function bulk(actor: SignedIn, transactions: TransactionCreateInput[], atomic?: boolean) {
+  const body = atomic === undefined ? { transactions } : { atomic, transactions };
+  return server.rest<TransactionBulkOutput & { code?: string; index?: number }>(
+    'POST',
+    '/transactions/bulk',
+    body,
+    actor.token,
+  );
+}
+
+async function balanceOf(walletId: string) {
+  return (await server.rest<Wallet>('GET', `/wallets/${walletId}`, undefined, admin.token)).body.data
+    .currentBalance;
+}
+
+async function postedUnder(externalReferenceNumber: string) {
+  const listed = await server.rest<Page<Transaction>>(
+    'GET',
+    `/transactions?external_reference_number=${externalReferenceNumber}`,
+    undefined,
+    admin.token,
+  );
+  expect(listed.status).toBe(200);
+  return listed.body.data.items;
+}
+
+/** `posting_batch_size_count` from /metrics: how many engine batches this server has committed. */
+async function batchesCommitted(): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const line = /^posting_batch_size_count (\d+)/m.exec(text);
+  if (!line?.[1]) throw new Error('no posting_batch_size_count on /metrics');
+  return Number(line[1]);
+}
+
+describe('POST /transactions/bulk, not atomic', () => {
+  it('answers 200 with one envelope per item in request order, posting the good ones and refusing the rest', async () => {
+    const [alice, bob, carol] = await Promise.all([
+      customerWithWallet(1_000),
+      customerWithWallet(0),
+      customerWithWallet(500),
+    ]);
+    const items = [
+      item('TRANSFER', alice.wallet.id, bob.wallet.id, 300),
+      item('TRANSFER', alice.wallet.id, bob.wallet.id, 5_000),
+      item('TRANSFER', carol.wallet.id, alice.wallet.id, 100),
+      item('TRANSFER', alice.wallet.id, carol.wallet.id, 200),
+    ];
+    const answer = await bulk(alice, items);
+    expect(answer.status).toBe(200);
+    expect(answer.body.data.atomic).toBe(false);
+    const results = answer.body.data.results;
+    expect(results.map((r) => r.status)).toEqual([201, 422, 403, 201]);
+    expect(results[1]?.data).toEqual({ code: 'INSUFFICIENT_FUNDS' });
+    expect(results[2]?.data).toEqual({ code: 'FORBIDDEN' });
+    expect(results[0]?.data).toMatchObject({ externalReferenceNumber: items[0]?.externalReferenceNumber });
+    expect(results[3]?.data).toMatchObject({
+      externalReferenceNumber: items[3]?.externalReferenceNumber,
+      debitedWalletBalance: 500,
+    });
+    expect(await balanceOf(alice.wallet.id)).toBe(500);
+    expect(await balanceOf(bob.wallet.id)).toBe(300);
+    expect(await balanceOf(carol.wallet.id)).toBe(700);
+    expect(await postedUnder(items[1]?.externalReferenceNumber ?? '')).toEqual([]);
+    expect(await postedUnder(items[2]?.externalReferenceNumber ?? '')).toEqual([]);
+  });
+
+  it('answers the same body sent twice with the same postings, posting nothing twice', async () => {
+    const [alice, bob] = await Promise.all([customerWithWallet(1_000), customerWithWallet(0)]);
+    const items = [
+      item('TRANSFER', alice.wallet.id, bob.wallet.id, 100),
+      item('TRANSFER', alice.wallet.id, bob.wallet.id, 200),
+    ];
+    const first = await bulk(alice, items);
+    const second = await bulk(alice, items);
+    expect(second.status).toBe(200);
+    expect(second.body.data.results).toEqual(first.body.data.results);
+    expect(await balanceOf(bob.wallet.id)).toBe(300);
+  });
+});
+
+describe('POST /transactions/bulk, atomic', () => {
+  it('answers 201 and posts every item when all are fine', async () => {
+    const [alice, bob, carol] = await Promise.all([
+      customerWithWallet(1_000),
+      customerWithWallet(0),
+      customerWithWallet(0),
+    ]);
+    const answer = await bulk(
+      alice,
+      [
+        item('TRANSFER', alice.wallet.id, bob.wallet.id, 400),
+        item('TRANSFER', alice.wallet.id, carol.wallet.id, 600),
+      ],
+      true,
+    );
+    expect(answer.status).toBe(201);
+    expect(answer.body.data.results.map((r) => r.status)).toEqual([201, 201]);
+    expect(await balanceOf(alice.wallet.id)).toBe(0);
+    expect(await balanceOf(bob.wallet.id)).toBe(400);
+    expect(await balanceOf(carol.wallet.id)).toBe(600);
+  });
+
+  it('refuses the whole bulk with the first refusal (422, its code and index), posting nothing, and leaves its keys free', async () => {
+    const [alice, bob] = await Promise.all([customerWithWallet(1_000), customerWithWallet(0)]);
+    const items = [
+      item('TRANSFER', alice.wallet.id, bob.wallet.id, 600),
+      item('TRANSFER', alice.wallet.id, bob.wallet.id, 300),
+      item('TRANSFER', alice.wallet.id, bob.wallet.id, 300),
+    ];
+    const refused = await bulk(alice, items, true);
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ status: 422, data: { code: 'INSUFFICIENT_FUNDS', index: 2 } });
+    expect(await balanceOf(alice.wallet.id)).toBe(1_000);
+    expect(await balanceOf(bob.wallet.id)).toBe(0);
+    for (const { externalReferenceNumber } of items) {
+      expect(await postedUnder(externalReferenceNumber)).toEqual([]);
+    }
+
+    const fixed = [items[0], items[1], { ...items[2], amount: 100 }] as TransactionCreateInput[];
+    const posted = await bulk(alice, fixed, true);
+    expect(posted.status).toBe(201);
+    expect(await balanceOf(bob.wallet.id)).toBe(1_000);
+  });
+
+  it("refuses the whole bulk with 403 when one item debits another customer's wallet", async () => {
+    const [alice, bob] = await Promise.all([customerWithWallet(1_000), customerWithWallet(1_000)]);
+    const refused = await bulk(
+      alice,
+      [
+        item('TRANSFER', alice.wallet.id, bob.wallet.id, 100),
+        item('TRANSFER', bob.wallet.id, alice.wallet.id, 100),
+      ],
+      true,
+    );
+    expect(refused.status).toBe(403);
+    expect(refused.body.data).toMatchObject({ code: 'FORBIDDEN', index: 1 });
+    expect(await balanceOf(alice.wallet.id)).toBe(1_000);
+    expect(await balanceOf(bob.wallet.id)).toBe(1_000);
+  });
+});
+
+describe('POST /transactions/bulk, malformed', () => {
+  let alice: Customer;
+  let bob: Customer;
+  beforeAll(async () => {
+    [alice, bob] = await Promise.all([customerWithWallet(1_000), customerWithWallet(0)]);
+  });
+
+  it('refuses 101 items with 400', async () => {
+    const items = Array.from({ length: 101 }, () => item('TRANSFER', alice.wallet.id, bob.wallet.id, 1));
+    expect((await bulk(alice, items)).status).toBe(400);
+    expect((await bulk(alice, items, true)).status).toBe(400);
+    expect(await balanceOf(bob.wallet.id)).toBe(0);
+  });
+
+  it('refuses two items under one externalReferenceNumber with 400', async () => {
+    const key = ref();
+    const items = [
+      item('TRANSFER', alice.wallet.id, bob.wallet.id, 1, key),
+      item('TRANSFER', alice.wallet.id, bob.wallet.id, 2, key),
+    ];
+    expect((await bulk(alice, items)).status).toBe(400);
+    expect(await postedUnder(key)).toEqual([]);
+  });
+
+  it('refuses an empty list with 400', async () => {
+    expect((await bulk(alice, [])).status).toBe(400);
+  });
+});
+
+describe('transaction.createMany over tRPC', () => {
+  it('posts a bulk, answers a repeat of it with the same postings, and refuses an atomic one with the failing index', async () => {
+    const [alice, bob] = await Promise.all([customerWithWallet(1_000), customerWithWallet(0)]);
+    const trpc = server.trpc(alice.token);
+    const items = [
+      item('TRANSFER', alice.wallet.id, bob.wallet.id, 100),
+      item('TRANSFER', alice.wallet.id, bob.wallet.id, 5_000),
+    ];
+    const first = await trpc.transaction.createMany.mutate({ transactions: items });
+    expect(first.results.map((r) => r.status)).toEqual([201, 422]);
+    const again = await trpc.transaction.createMany.mutate({ transactions: items });
+    expect(again).toEqual(first);
+    expect(await balanceOf(bob.wallet.id)).toBe(100);
+
+    const atomic = trpc.transaction.createMany.mutate({
+      atomic: true,
+      transactions: [item('TRANSFER', alice.wallet.id, bob.wallet.id, 100), ...items.slice(1)],
+    });
+    const error = await atomic.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TRPCClientError);
+    expect((error as TRPCClientError<AppRouter>).data).toMatchObject({
+      httpStatus: 422,
+      domainCode: 'INSUFFICIENT_FUNDS',
+      details: { index: 1 },
+    });
+    expect(await balanceOf(bob.wallet.id)).toBe(100);
+  });
+
+  it('shares engine batches between the mutations a client batches with httpBatchLink', async () => {
+    const [alice, bob] = await Promise.all([customerWithWallet(1_000), customerWithWallet(0)]);
+    const trpc = createTRPCClient<AppRouter>({
+      links: [
+        httpBatchLink({
+          url: `${server.url}/trpc`,
+          headers: () => ({ authorization: `Bearer ${alice.token}` }),
+        }),
+      ],
+    });
+    // The token is verified once before the batch, so that the batch's calls reach the engine together.
+    await trpc.wallet.get.query({ id: alice.wallet.id });
+    const before = await batchesCommitted();
+    const posted = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        trpc.transaction.create.mutate(item('TRANSFER', alice.wallet.id, bob.wallet.id, 10)),
+      ),
+    );
+    const batches = (await batchesCommitted()) - before;
+    expect(posted.map((t) => t.status)).toEqual(Array(10).fill('COMPLETED'));
+    expect(await balanceOf(bob.wallet.id)).toBe(100);
+    // One HTTP request whose calls reach the engine in one tick: one batch, two if a commit was in flight.
+    expect(batches).toBeGreaterThanOrEqual(1);
+    expect(batches).toBeLessThanOrEqual(2);
+  });
+});

@@ -1,0 +1,177 @@
+import type { Transaction } from '@tekana/contracts';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeSmsGateway, startFakeSmsGateway } from '../../../test/fake-sms-gateway';
+import { createOwnDatabase } from './harness';
+import {
+  adminToken,
+  customerWithWallet,
+  floatWalletOf,
+  postTransaction,
+  productionEnv,
+  type ServerProcess,
+  spawnSource,
+  startServerProcess,
+} from './server-process';
+import { freePort, type SpawnedProcess, spawnCommand } from './spawned-process';
+
+/**
+ * The outbox's promise, with real processes: a notice committed with its posting reaches the gateway once,
+ * whatever dies in between. A database and a Redis of this file's own: this file kills its Redis, and every
+ * server's relay moves whatever notices its database holds.
+ */
+let database: Awaited<ReturnType<typeof createOwnDatabase>>;
+let gateway: FakeSmsGateway;
+let redisPort: number;
+let redis: SpawnedProcess | undefined;
+let env: Record<string, string>;
+let server: ServerProcess | undefined;
+let worker: SpawnedProcess | undefined;
+let token: string;
+let floatId: string;
+
+/** A Redis of our own that forgets everything when killed, like a cache node without persistence. */
+async function startRedis(): Promise<SpawnedProcess> {
+  const started = spawnCommand(
+    'redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { PATH: process.env.PATH ?? '' },
+    'redis-server',
+  );
+  await started.waitForLine(/Ready to accept connections/, 10_000);
+  return started;
+}
+
+beforeAll(async () => {
+  redisPort = await freePort();
+  [database, gateway, redis] = await Promise.all([
+    createOwnDatabase(),
+    startFakeSmsGateway({ username: 'tekana', password: 'gateway-secret' }),
+    startRedis(),
+  ]);
+  env = productionEnv({ databaseUrl: database.url, redisUrl: `redis://127.0.0.1:${redisPort}`, gateway });
+  worker = spawnSource('apps/sms-worker/src/main.ts', env);
+  server = await startServerProcess(env);
+  token = await adminToken(server.base, database.url, gateway);
+  floatId = (await floatWalletOf(server.base, token)).id;
+}, 45_000);
+
+afterAll(async () => {
+  await Promise.all([server?.kill(), worker?.kill()]);
+  await redis?.kill();
+  await gateway?.close();
+  await database?.drop();
+});
+
+/** The notices a posting owes: one per side that is a customer (the float's system account gets none). */
+function owed(posting: Transaction): number {
+  return [posting.debitedWalletId, posting.creditedWalletId].filter((id) => id !== floatId).length;
+}
+
+/** Notices committed to the outbox and not yet handed to the SMS queue. */
+async function pendingNotices(): Promise<number> {
+  const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql`select count(*)::int as pending from sms_outbox where relayed_at is null`;
+    return Number(row?.pending);
+  } finally {
+    await sql.end();
+  }
+}
+
+/** How many SMS the gateway accepted that name each posting's reference. */
+function deliveredFor(postings: Transaction[]): Map<string, number> {
+  const counts = new Map(postings.map((p) => [p.referenceNumber, 0]));
+  for (const post of gateway.delivered()) {
+    const ref = /Ref (TX\w+)\./.exec(post.message)?.[1];
+    if (ref && counts.has(ref)) counts.set(ref, (counts.get(ref) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Waits until every posting's notices arrived, then a little longer, so that a second copy would show. */
+async function expectEachNoticeOnce(postings: Transaction[], timeoutMs = 20_000) {
+  const expected = new Map(postings.map((p) => [p.referenceNumber, owed(p)]));
+  const complete = () => [...deliveredFor(postings)].every(([ref, n]) => n >= (expected.get(ref) ?? 0));
+  for (const deadline = Date.now() + timeoutMs; !complete() && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 1_500));
+  expect(deliveredFor(postings)).toEqual(expected);
+}
+
+type Pair = Awaited<ReturnType<typeof customerWithWallet>>[];
+
+/** Two customers, each funded by the admin with 10,000: what a burst of postings moves money between. */
+async function fundedPair(base: string): Promise<{ pair: Pair; deposits: Transaction[] }> {
+  const pair = await Promise.all([customerWithWallet(base, token), customerWithWallet(base, token)]);
+  const answers = await Promise.all(
+    pair.map((c) => postTransaction(base, token, 'DEPOSIT', floatId, c.wallet.id, 10_000)),
+  );
+  return { pair, deposits: answers.map((answer) => answer.body.data) };
+}
+
+/** `n` postings at once, transfers both ways between the pair and deposits to it, each answered as given. */
+function postBurst(base: string, [a, b]: Pair, n: number) {
+  if (!a || !b) throw new Error('a pair has two customers');
+  return Promise.all(
+    Array.from({ length: n }, (_, i) => {
+      if (i % 3 === 2) return postTransaction(base, token, 'DEPOSIT', floatId, a.wallet.id, 5);
+      const [from, to] = i % 3 ? [a, b] : [b, a];
+      return postTransaction(base, token, 'TRANSFER', from.wallet.id, to.wallet.id, 10 + i);
+    }),
+  );
+}
+
+describe('the SMS outbox, across crashes', () => {
+  it('delivers every notice of acknowledged postings exactly once when the server is killed -9 right after', async () => {
+    if (!server) throw new Error('no server');
+    const { pair, deposits } = await fundedPair(server.base);
+    const answers = await postBurst(server.base, pair, 40);
+    // No grace at all: the relay was woken by these commits and may be anywhere in its round.
+    server.child.kill('SIGKILL');
+    await server.exited(5_000);
+    expect(answers.map((r) => r.status)).toEqual(Array(40).fill(201));
+    server = await startServerProcess(env);
+    await expectEachNoticeOnce([...deposits, ...answers.map((r) => r.body.data)]);
+  }, 40_000);
+
+  it('answers postings while Redis is down and delivers their notices once Redis is back', async () => {
+    if (!server) throw new Error('no server');
+    const { pair, deposits } = await fundedPair(server.base);
+    // Settled first: notices relayed into this Redis and not yet sent would die with it (see the report).
+    await expectEachNoticeOnce(deposits);
+
+    await redis?.kill();
+    const during = await postBurst(server.base, pair, 20);
+    const owedDuring = during.reduce((sum, r) => sum + owed(r.body.data), 0);
+    expect(await pendingNotices()).toBe(owedDuring);
+    expect(during.map((r) => r.status)).toEqual(Array(20).fill(201));
+    redis = await startRedis();
+    await expectEachNoticeOnce(during.map((r) => r.body.data));
+  }, 40_000);
+
+  // A known gap: a notice counts as relayed once BullMQ holds it, so a Redis without persistence that dies
+  // before the worker sends it takes it along. This fails (as expected) until the outbox outlives that.
+  it.fails('delivers notices already handed to a Redis that then dies without persistence', async () => {
+    if (!server) throw new Error('no server');
+    await worker?.kill();
+    const { deposits } = await fundedPair(server.base);
+    for (const deadline = Date.now() + 10_000; (await pendingNotices()) > 0 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await pendingNotices()).toBe(0);
+
+    await redis?.kill();
+    redis = await startRedis();
+    worker = spawnSource('apps/sms-worker/src/main.ts', env);
+    await expectEachNoticeOnce(deposits, 6_000);
+  }, 30_000);
+
+  // After the test above: shows its notices were lost with Redis, not waiting for a worker that never came back.
+  it('delivers the notices of postings made after that Redis came back', async () => {
+    if (!server) throw new Error('no server');
+    const { deposits } = await fundedPair(server.base);
+    await expectEachNoticeOnce(deposits);
+  }, 20_000);
+});

@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { createDatabase, verifyLedger } from '@tekana/db';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestbed, outcomeOf, posting, type Testbed } from '../../test/ledger-testbed';
+
+// A pool, so that the engine's two batches in flight really run at once beside the fixtures' own queries.
+const database = createDatabase({ databaseUrl: inject('databaseUrl'), dataDir: '', maxConnections: 10 });
+let bed: Testbed;
+
+beforeAll(async () => {
+  bed = await createTestbed(database);
+});
+afterAll(async () => {
+  await database.close();
+});
+
+async function postedUnder(externalReferenceNumber: string) {
+  return (await bed.services.transactions.list(bed.admin, { externalReferenceNumber })).items;
+}
+
+/** A transaction type of this file's own, allowed on PERSONAL wallets, so a rule change here disturbs no other test. */
+async function ownTransferType() {
+  const code = `E_${randomBytes(5).toString('hex').toUpperCase()}`;
+  const type = await bed.services.transactionTypes.create({
+    code,
+    name: code,
+    minimumAmount: 1,
+    maximumAmount: 1_000_000,
+    status: 'ACTIVE',
+  });
+  const personal = (await bed.services.walletTypes.list({ code: 'PERSONAL' })).items[0];
+  if (!personal) throw new Error('no PERSONAL wallet type');
+  const allow = (debitAllowed: boolean) =>
+    bed.services.rules.set({
+      transactionTypeId: type.id,
+      walletTypeId: personal.id,
+      debitAllowed,
+      creditAllowed: true,
+    });
+  await allow(true);
+  return { code, allow };
+}
+
+describe('postings that share a batch', () => {
+  it('posts the transfers that fit in arrival order and refuses the one that no longer fits', async () => {
+    const alice = await bed.fundedCustomer(100);
+    const bob = await bed.fundedCustomer(0);
+    const send = (amount: number) =>
+      outcomeOf(
+        bed.services.ledger.post(
+          alice.customer,
+          posting('TRANSFER', alice.wallet.id, bob.wallet.id, amount, bed.ref()),
+        ),
+      );
+    // All three are submitted in the same tick, so they land in one batch in this order.
+    const outcomes = await Promise.all([send(60), send(60), send(30)]);
+    expect(outcomes).toEqual(['OK', 'INSUFFICIENT_FUNDS', 'OK']);
+    expect(await bed.balanceOf(alice.wallet.id)).toBe(10);
+    expect(await bed.balanceOf(bob.wallet.id)).toBe(90);
+    expect(await verifyLedger(database.db)).toEqual([]);
+  });
+
+  it('posts two identical requests once and answers both with that posting', async () => {
+    const alice = await bed.fundedCustomer(100);
+    const bob = await bed.fundedCustomer(0);
+    const request = posting('TRANSFER', alice.wallet.id, bob.wallet.id, 70, bed.ref());
+    const [first, second] = await Promise.all([
+      bed.services.ledger.post(alice.customer, request),
+      bed.services.ledger.post(alice.customer, request),
+    ]);
+    expect(second).toEqual(first);
+    expect(await postedUnder(request.externalReferenceNumber)).toHaveLength(1);
+    expect(await bed.balanceOf(alice.wallet.id)).toBe(30);
+    expect(await bed.balanceOf(bob.wallet.id)).toBe(70);
+  });
+
+  it('posts the first of two different requests under one key and refuses the second with IDEMPOTENCY_CONFLICT', async () => {
+    const alice = await bed.fundedCustomer(100);
+    const bob = await bed.fundedCustomer(0);
+    const ref = bed.ref();
+    const outcomes = await Promise.all([
+      outcomeOf(
+        bed.services.ledger.post(
+          alice.customer,
+          posting('TRANSFER', alice.wallet.id, bob.wallet.id, 10, ref),
+        ),
+      ),
+      outcomeOf(
+        bed.services.ledger.post(
+          alice.customer,
+          posting('TRANSFER', alice.wallet.id, bob.wallet.id, 20, ref),
+        ),
+      ),
+    ]);
+    expect(outcomes).toEqual(['OK', 'IDEMPOTENCY_CONFLICT']);
+    const posted = await postedUnder(ref);
+    expect(posted.map((t) => t.amount)).toEqual([10]);
+    expect(await bed.balanceOf(bob.wallet.id)).toBe(10);
+  });
+
+  it('applies a rule changed between two postings to the next one, and again when it is set back', async () => {
+    const { code, allow } = await ownTransferType();
+    const alice = await bed.fundedCustomer(100);
+    const bob = await bed.fundedCustomer(0);
+    const send = () =>
+      outcomeOf(
+        bed.services.ledger.post(
+          alice.customer,
+          posting(code, alice.wallet.id, bob.wallet.id, 10, bed.ref()),
+        ),
+      );
+    expect(await send()).toBe('OK');
+    await allow(false);
+    expect(await send()).toBe('DEBIT_NOT_ALLOWED');
+    await allow(true);
+    expect(await send()).toBe('OK');
+    expect(await bed.balanceOf(alice.wallet.id)).toBe(80);
+  });
+
+  it('posts 200 payments from 200 customers to one merchant, its balance the sum of them all', async () => {
+    const merchantOwner = await bed.makeCustomer();
+    const merchant = await bed.openWallet(merchantOwner, 'MERCHANT');
+    const payers = await Promise.all(Array.from({ length: 200 }, (_, i) => bed.fundedCustomer(100 + i)));
+    const outcomes = await Promise.all(
+      payers.map((payer, i) =>
+        outcomeOf(
+          bed.services.ledger.post(
+            payer.customer,
+            posting('PAYMENT', payer.wallet.id, merchant.id, 100 + i, bed.ref()),
+          ),
+        ),
+      ),
+    );
+    expect(outcomes.filter((o) => o !== 'OK')).toEqual([]);
+    const sum = payers.reduce((total, _, i) => total + 100 + i, 0);
+    expect(await bed.balanceOf(merchant.id)).toBe(sum);
+    const left = await Promise.all(payers.map((p) => bed.balanceOf(p.wallet.id)));
+    expect(left.every((b) => b === 0)).toBe(true);
+    expect(await verifyLedger(database.db)).toEqual([]);
+  });
+
+  it('refuses an atomic bulk as a whole without disturbing the postings that share its batch', async () => {
+    const alice = await bed.fundedCustomer(100);
+    const bob = await bed.fundedCustomer(100);
+    const carol = await bed.fundedCustomer(0);
+    const bulk = bed.services.ledger.postMany(alice.customer, {
+      atomic: true,
+      transactions: [
+        posting('TRANSFER', alice.wallet.id, carol.wallet.id, 50, bed.ref()),
+        posting('TRANSFER', alice.wallet.id, carol.wallet.id, 60, bed.ref()),
+      ],
+    });
+    const single = bed.services.ledger.post(
+      bob.customer,
+      posting('TRANSFER', bob.wallet.id, carol.wallet.id, 40, bed.ref()),
+    );
+    // Submitted after the bulk in the same tick: it must see alice's 100, not the undone 50.
+    const afterIt = bed.services.ledger.post(
+      alice.customer,
+      posting('TRANSFER', alice.wallet.id, carol.wallet.id, 100, bed.ref()),
+    );
+    const refusal = await bulk.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toMatchObject({ code: 'INSUFFICIENT_FUNDS', details: { index: 1 } });
+    expect(await outcomeOf(single)).toBe('OK');
+    expect(await outcomeOf(afterIt)).toBe('OK');
+    expect(await bed.balanceOf(alice.wallet.id)).toBe(0);
+    expect(await bed.balanceOf(carol.wallet.id)).toBe(140);
+  });
+
+  it('fails only the posting whose value the database refuses, and posts the others of its batch', async () => {
+    const alice = await bed.fundedCustomer(100);
+    const bob = await bed.fundedCustomer(0);
+    const send = (amount: number, statusMessage?: string) =>
+      bed.services.ledger.post(alice.customer, {
+        ...posting('TRANSFER', alice.wallet.id, bob.wallet.id, amount, bed.ref()),
+        statusMessage,
+      });
+    // Postgres text cannot hold a NUL byte: the batch's transaction fails, and each posting is tried alone.
+    const [first, poisoned, last] = await Promise.allSettled([send(10), send(20, 'bad\u0000byte'), send(30)]);
+    expect(first.status).toBe('fulfilled');
+    expect(poisoned.status).toBe('rejected');
+    expect(last.status).toBe('fulfilled');
+    expect(await bed.balanceOf(bob.wallet.id)).toBe(40);
+    expect(await verifyLedger(database.db)).toEqual([]);
+  });
+});
