@@ -110,6 +110,24 @@ async function batchesCommitted(): Promise<number> {
 }
 
 describe('POST /transactions/bulk, not atomic', () => {
+  it('answers 400 for the one item whose value the database refuses, and posts the others', async () => {
+    const [alice, bob] = await Promise.all([customerWithWallet(1_000), customerWithWallet(0)]);
+    const poisoned = {
+      ...item('TRANSFER', alice.wallet.id, bob.wallet.id, 20),
+      statusMessage: 'bad\u0000byte',
+    };
+    const answer = await bulk(alice, [
+      item('TRANSFER', alice.wallet.id, bob.wallet.id, 10),
+      poisoned,
+      item('TRANSFER', alice.wallet.id, bob.wallet.id, 30),
+    ]);
+    expect(answer.status).toBe(200);
+    expect(answer.body.data.results.map((r) => r.status)).toEqual([201, 400, 201]);
+    expect(answer.body.data.results[1]?.data).toEqual({ code: 'BAD_REQUEST' });
+    expect(await balanceOf(bob.wallet.id)).toBe(40);
+    expect(await postedUnder(poisoned.externalReferenceNumber)).toEqual([]);
+  });
+
   it('answers 200 with one envelope per item in request order, posting the good ones and refusing the rest', async () => {
     const [alice, bob, carol] = await Promise.all([
       customerWithWallet(1_000),

@@ -56,7 +56,7 @@ export function isUnavailable(error: unknown): boolean {
  * Postgres refused a value the schemas let through (class 22, data exception: a NUL byte in text, say).
  * That is bad input, so a 400, never a 500.
  */
-function isRefusedValue(error: unknown): boolean {
+export function isRefusedValue(error: unknown): boolean {
   return [...causeChain(error)].some((e) => typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code));
 }
 

@@ -108,10 +108,19 @@ export function createLedgerService(deps: LedgerDeps) {
      * post, or the first refusal is thrown (with the item's index) and nothing posts.
      */
     async postMany(actor: Actor, input: TransactionBulkInput): Promise<TransactionBulkOutput> {
-      const results = await engine.submit({
-        requests: input.transactions.map((t) => request(actor, t)),
-        atomic: input.atomic,
-      });
+      const requests = input.transactions.map((t) => request(actor, t));
+      // Not atomic: a group per item, so that whatever fails one item (even a value the database refuses)
+      // fails only that item. Submitted together, they still share a batch.
+      const results = input.atomic
+        ? await engine.submit({ requests, atomic: true })
+        : (
+            await Promise.allSettled(requests.map((r) => engine.submit({ requests: [r], atomic: false })))
+          ).map(
+            (settled): PostingResult =>
+              settled.status === 'fulfilled'
+                ? (settled.value[0] ?? { ok: false, error: new Error('ledger: the engine gave no answer') })
+                : { ok: false, error: settled.reason },
+          );
       if (input.atomic) {
         const refused = results.find((r) => !r.ok);
         if (refused && !refused.ok) throw refused.error;

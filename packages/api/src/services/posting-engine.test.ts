@@ -181,7 +181,7 @@ describe('postings that share a batch', () => {
     // Postgres text cannot hold a NUL byte: the batch's transaction fails, and each posting is tried alone.
     const [first, poisoned, last] = await Promise.allSettled([send(10), send(20, 'bad\u0000byte'), send(30)]);
     expect(first.status).toBe('fulfilled');
-    expect(poisoned.status).toBe('rejected');
+    expect(poisoned.status === 'rejected' && poisoned.reason).toMatchObject({ code: 'BAD_REQUEST' });
     expect(last.status).toBe('fulfilled');
     expect(await bed.balanceOf(bob.wallet.id)).toBe(40);
     expect(await verifyLedger(database.db)).toEqual([]);

@@ -1,3 +1,4 @@
+import { DomainError } from '@tekana/contracts';
 import {
   applyBalanceChanges,
   type Database,
@@ -9,7 +10,7 @@ import {
   readTransactionTypes,
   type TransactionRow,
 } from '@tekana/db';
-import { causeChain, isUnavailable } from '../errors';
+import { causeChain, isRefusedValue, isUnavailable } from '../errors';
 import { type PostingGroup, type PostingOutcome, planBatch } from './posting-batch';
 
 /** A posting's final answer: the committed row, or the refusal it got. */
@@ -102,7 +103,11 @@ export function createPostingEngine(deps: PostingEngineDeps) {
           for (const entry of entries) await commit([entry]);
           return;
         }
-        for (const entry of entries) entry.fail(error);
+        // Alone and still refused by the database: this posting's own bad value, answered as such.
+        const failure = isRefusedValue(error)
+          ? new DomainError('BAD_REQUEST', 'A value in the request cannot be stored or searched')
+          : error;
+        for (const entry of entries) entry.fail(failure);
         return;
       }
     }
