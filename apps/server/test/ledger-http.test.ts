@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Page, Transaction, TransactionType, Wallet, WalletType } from '@tekana/contracts';
 import { TRPCClientError } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createAdminAndSignIn,
   floatWallet,
@@ -266,13 +266,25 @@ describe('who may do what, over REST', () => {
   });
 
   it('tells both customers of a transfer by SMS, through the queue and the worker', async () => {
-    const since = server.gateway.posts.length;
     const transfer = await post(alice, 'TRANSFER', alice.wallet.id, bob.wallet.id, 25);
     expect(transfer.status).toBe(201);
-    const debit = await server.gateway.waitFor(alice.customer.phoneNumber, since);
-    const credit = await server.gateway.waitFor(bob.customer.phoneNumber, since);
-    expect(debit.message).toContain(transfer.body.data.referenceNumber);
-    expect(credit.message).toContain('25 RWF');
+    // Earlier postings' notices may still be on their way: look for this posting's reference.
+    const { referenceNumber } = transfer.body.data;
+    const noticeTo = (phone: string) =>
+      vi.waitFor(
+        () => {
+          const found = server.gateway.posts.find(
+            (p) => p.recipients === phone && p.message.includes(referenceNumber),
+          );
+          if (!found) throw new Error(`no notice of ${referenceNumber} to ${phone} yet`);
+          return found;
+        },
+        { timeout: 15_000, interval: 50 },
+      );
+    const debit = await noticeTo(alice.customer.phoneNumber);
+    const credit = await noticeTo(bob.customer.phoneNumber);
+    expect(debit.message).toContain('25 RWF debited');
+    expect(credit.message).toContain('25 RWF credited');
   });
 });
 

@@ -23,5 +23,12 @@ export const SMS_JOB_OPTIONS = {
   removeOnFail: { age: 7 * 24 * 3600 },
 } as const;
 
+/**
+ * A one-time code is waited for by someone at a login screen; a posting's notice is not. Notices carry a
+ * BullMQ priority and codes none, and BullMQ serves jobs without a priority first: a burst of notices
+ * never holds an OTP back.
+ */
+export const smsJobPriority = (kind: SmsJob['kind']): number | undefined => (kind === 'OTP' ? undefined : 10);
+
 /** Where BullMQ keeps the SMS queue's keys, under the deployment's REDIS_PREFIX. */
 export const smsQueuePrefix = (redisPrefix: string) => `${redisPrefix}bull`;

@@ -1,4 +1,10 @@
-import { SMS_JOB_OPTIONS, type SmsJob, smsJobSchema, smsQueuePrefix } from '@tekana/contracts';
+import {
+  SMS_JOB_OPTIONS,
+  type SmsJob,
+  smsJobPriority,
+  smsJobSchema,
+  smsQueuePrefix,
+} from '@tekana/contracts';
 import type { SmsProvider } from '@tekana/contracts/sms-providers';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -21,11 +27,15 @@ export function createBullmqSmsQueue(connection: Redis, queueName: string, prefi
   });
   return {
     async enqueue(job) {
-      await queue.add(job.kind, smsJobSchema.parse(job));
+      await queue.add(job.kind, smsJobSchema.parse(job), { priority: smsJobPriority(job.kind) });
     },
     async enqueueMany(jobs) {
       await queue.addBulk(
-        jobs.map(({ id, job }) => ({ name: job.kind, data: smsJobSchema.parse(job), opts: { jobId: id } })),
+        jobs.map(({ id, job }) => ({
+          name: job.kind,
+          data: smsJobSchema.parse(job),
+          opts: { jobId: id, priority: smsJobPriority(job.kind) },
+        })),
       );
     },
     async close() {
