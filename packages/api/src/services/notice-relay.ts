@@ -14,6 +14,11 @@ export type NoticeRelayDeps = {
   batchSize?: number;
   /** How long relayed notices stay in the outbox for inspection. */
   keepRelayedSeconds?: number;
+  /**
+   * Under load, rounds start at most this often: wakes that come meanwhile join the next round, so the
+   * relay makes a few large `addBulk`s a second instead of one small round per committed batch.
+   */
+  minRoundGapMs?: number;
 };
 
 const PURGE_EVERY_MS = 10 * 60_000;
@@ -27,6 +32,7 @@ export function createNoticeRelay(deps: NoticeRelayDeps) {
   const batchSize = deps.batchSize ?? 500;
   const pollMs = deps.pollMs ?? 1_000;
   const keepRelayedSeconds = deps.keepRelayedSeconds ?? 24 * 3600;
+  const minRoundGapMs = deps.minRoundGapMs ?? 100;
   let running: Promise<void> | undefined;
   let again = false;
   // Idle until started: services made for a CLI or a test never relay behind their caller's back.
@@ -58,7 +64,10 @@ export function createNoticeRelay(deps: NoticeRelayDeps) {
     try {
       do {
         again = false;
+        const roundStarted = Date.now();
         while ((await relayOnce()) === batchSize) {}
+        const wait = minRoundGapMs - (Date.now() - roundStarted);
+        if (again && !stopped && wait > 0) await new Promise((r) => setTimeout(r, wait));
       } while (again);
       if (failing) deps.log.info({}, 'SMS notices are moving again');
       failing = false;
