@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Child, freePort, peakRssMb, spawnNodeScript, stopChild, waitUntilReady } from './children';
+import {
+  type Child,
+  cpuSeconds,
+  freePort,
+  peakRssMb,
+  spawnNodeScript,
+  stopChild,
+  waitUntilReady,
+} from './children';
 import { type LoadResult, type NextRequest, runLoad } from './load';
 import type { Measurement } from './report';
 import type { BenchLedger } from './seed';
@@ -24,6 +32,8 @@ export type CaseDetails = Pick<
   logFile: string;
   serverLog: LogSummary;
   batches: BatchFigures;
+  /** The server's CPU time (user + system) during the load, per expected response: steadier than rates. */
+  cpuMsPerOk: number;
 };
 
 /**
@@ -141,7 +151,9 @@ export async function measure(
   load: LoadSettings,
   logFile: string,
 ): Promise<{ measurement: Measurement; details: CaseDetails }> {
+  const cpuBefore = cpuSeconds(server.child.pid);
   const result = await runLoad({ origin: server.origin, path, expectedStatus, next, ...load });
+  const cpuMsPerOk = ((cpuSeconds(server.child.pid) - cpuBefore) * 1000) / Math.max(1, result.ok);
   const peak = peakRssMb(server.child.pid);
   const batches = await postingBatches(server.origin);
   await stopChild(server.child);
@@ -164,6 +176,7 @@ export async function measure(
       logFile,
       serverLog: summarizeLog(logFile),
       batches,
+      cpuMsPerOk,
     },
   };
 }

@@ -281,7 +281,7 @@ function notesFor(details: Record<string, CaseDetails>): string[] {
       .map(([code, n]) => `${code}×${n}`)
       .join(' ');
     notes.push(
-      `${name}: statuses ${statuses || 'none'}; timeouts ${d.timeouts}; server log ${d.serverLog.warnings} warn, ${d.serverLog.errors} error (${d.logFile})`,
+      `${name}: statuses ${statuses || 'none'}; server CPU ${d.cpuMsPerOk.toFixed(3)} ms per response; timeouts ${d.timeouts}; server log ${d.serverLog.warnings} warn, ${d.serverLog.errors} error (${d.logFile})`,
     );
     if (d.batches) {
       const b = d.batches;
