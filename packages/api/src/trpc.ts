@@ -1,13 +1,13 @@
 /**
  * 1. CONTEXT: who is calling (from the bearer token) and the services, built once at start.
  */
-import { DomainError, type Role } from '@tekana/contracts';
+import { type Actor, DomainError } from '@tekana/contracts';
 import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { domainCodeOf, toTRPCError } from './errors';
 import type { Services } from './services';
 
-export type Actor = { id: string; role: Role };
+export type { Actor };
 
 export type Context = {
   actor: Actor | null;

@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import type { Actor } from '@tekana/contracts';
 import {
   type CurrencyCode,
   DomainError,
@@ -15,7 +16,6 @@ import { createMemoryOtpStore } from '../src/ports/otp-store';
 import { createMemoryRateLimiter } from '../src/ports/rate-limiter';
 import type { SmsQueue } from '../src/ports/sms-queue';
 import { createServices } from '../src/services';
-import type { Actor } from '../src/trpc';
 
 /** Our own SMS port, faked: it records what the ledger queued, or fails when told to. */
 export type RecordingSmsQueue = SmsQueue & { jobs: SmsJob[]; failing: boolean };

@@ -22,6 +22,9 @@ export const transactionStatusSchema = z.enum(TRANSACTION_STATUSES);
 export type IdType = z.infer<typeof idTypeSchema>;
 export type Gender = z.infer<typeof genderSchema>;
 export type Role = z.infer<typeof roleSchema>;
+
+/** Who is acting: the signed-in customer or admin a bearer token names. */
+export type Actor = { id: string; role: Role };
 export type CurrencyCode = z.infer<typeof currencyCodeSchema>;
 export type WalletStatus = z.infer<typeof walletStatusSchema>;
 export type TransactionTypeStatus = z.infer<typeof transactionTypeStatusSchema>;

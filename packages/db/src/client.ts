@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { withReplicas } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -9,23 +8,11 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { lockDataDir } from './data-dir-lock';
+import type { Db, RunSql, SqlRow } from './handle';
 import * as schema from './schema';
 import { seedDefaults } from './seed';
 
-export type Schema = typeof schema;
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
-/** What `db.transaction` hands its callback. */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-/** Anything that runs queries: the database itself or an open transaction. */
-export type Queryable = Db | Tx;
-
-/** A row as the driver gives it: bigint and timestamps may come as strings (postgres.js) or values (PGlite). */
-export type SqlRow = Record<string, unknown>;
-/**
- * Runs one statement of the posting path inside an open transaction. Its text never varies (lists travel
- * as array or JSON parameters), so Postgres prepares it once per connection and plans it once.
- */
-export type RunSql = (text: string, params?: unknown[]) => Promise<SqlRow[]>;
+export * from './handle';
 
 export type DatabaseConfig = {
   /** PostgreSQL 14+; without it the embedded PGlite in `dataDir` is used. */

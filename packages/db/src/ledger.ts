@@ -1,5 +1,5 @@
 import type { Role } from '@tekana/contracts';
-import type { RunSql, SqlRow } from './client';
+import type { RunSql, SqlRow } from './handle';
 import type { transactions, transactionTypes, wallets, walletTypeRules, walletTypes } from './schema';
 import { pgArray, sqlDate, sqlMoney } from './sql-values';
 

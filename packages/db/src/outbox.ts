@@ -1,4 +1,4 @@
-import type { RunSql } from './client';
+import type { RunSql } from './handle';
 
 /** A notice waiting in the outbox for the relay. */
 export type OutboxNotice = {

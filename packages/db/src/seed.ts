@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { CURRENCY_CODES, makeAccountNumber } from '@tekana/contracts';
 import { and, eq } from 'drizzle-orm';
-import type { Db } from './client';
+import type { Db } from './handle';
 import { customers, transactionTypes, wallets, walletTypeRules, walletTypes } from './schema';
 
 /** Owner of the FLOAT wallets through which money enters and leaves. It has no password: no one logs in as it. */

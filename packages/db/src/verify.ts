@@ -1,7 +1,7 @@
 import type { CurrencyCode } from '@tekana/contracts';
 import { and, count, eq, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import type { Db, Queryable } from './client';
+import type { Db, Queryable } from './handle';
 import { transactions, wallets } from './schema';
 
 /** One broken invariant of the ledger (DESIGN.md, "Money and the ledger"), naming its offender. */

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Actor } from '@tekana/contracts';
 import { createDatabase } from '@tekana/db';
 import { createDecoder } from 'fast-jwt';
 import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createMemoryOtpStore } from '../ports/otp-store';
 import { createMemoryRateLimiter } from '../ports/rate-limiter';
-import type { Actor } from '../trpc';
 import { createAuthService, signAccessToken } from './auth';
 import { createVerifiedTokens } from './verified-tokens';
 

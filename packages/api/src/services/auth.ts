@@ -1,4 +1,5 @@
 import { createHmac, randomInt } from 'node:crypto';
+import type { Actor } from '@tekana/contracts';
 import {
   type Customer,
   DomainError,
@@ -14,7 +15,6 @@ import type { Clock } from '../ports/clock';
 import type { OtpStore } from '../ports/otp-store';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { SmsQueue } from '../ports/sms-queue';
-import type { Actor } from '../trpc';
 import { toCustomer } from './customer-row';
 import { uniqueViolation } from './unique-violation';
 import { createVerifiedTokens } from './verified-tokens';

@@ -1,3 +1,4 @@
+import type { Actor } from '@tekana/contracts';
 import {
   type Customer,
   type CustomerFindInput,
@@ -7,7 +8,6 @@ import {
 } from '@tekana/contracts';
 import { customers, type Database, listPage } from '@tekana/db';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Actor } from '../trpc';
 import { toCustomer } from './customer-row';
 
 export type CustomerService = ReturnType<typeof createCustomerService>;

@@ -1,10 +1,9 @@
-import type { ErrorCode, TransactionCreateInput } from '@tekana/contracts';
+import type { Actor, ErrorCode, TransactionCreateInput } from '@tekana/contracts';
 import { createDatabase, verifyLedger, wallets, walletTypes } from '@tekana/db';
 import { and, eq, inArray, lt } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestbed, outcomeOf, posting, type Testbed } from '../../test/ledger-testbed';
-import type { Actor } from '../trpc';
 
 const database = createDatabase({ databaseUrl: inject('databaseUrl'), dataDir: '' });
 let bed: Testbed;

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { Actor } from '@tekana/contracts';
 import {
   DomainError,
   ERROR_STATUS,
@@ -22,7 +23,6 @@ import {
   writePosting,
 } from '@tekana/db';
 import type { Clock } from '../ports/clock';
-import type { Actor } from '../trpc';
 import { makeReferenceNumber } from './generated-numbers';
 import { outboxNoticesFor } from './ledger-notices';
 import { toTransaction } from './ledger-rows';

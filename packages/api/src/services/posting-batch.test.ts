@@ -1,9 +1,8 @@
-import type { ErrorCode } from '@tekana/contracts';
+import type { Actor, ErrorCode } from '@tekana/contracts';
 import { DomainError } from '@tekana/contracts';
 import type { LockedWallet, TransactionTypeWithRules } from '@tekana/db';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Actor } from '../trpc';
 import { type BatchPlan, type PostingGroup, type PostingRequest, planBatch } from './posting-batch';
 
 // Four wallets in memory: three that may not go below 0, and a float that may.

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Actor } from '@tekana/contracts';
 import { DomainError, type TransactionCreateInput } from '@tekana/contracts';
 import type {
   LockedWallet,
@@ -7,7 +8,6 @@ import type {
   TransactionRow,
   TransactionTypeWithRules,
 } from '@tekana/db';
-import type { Actor } from '../trpc';
 import { outboxNoticesFor } from './ledger-notices';
 import { authorizePosting, postingRefusal } from './posting-checks';
 

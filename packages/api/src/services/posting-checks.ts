@@ -1,6 +1,6 @@
+import type { Actor } from '@tekana/contracts';
 import { type CurrencyCode, DomainError, type PostingRefusal } from '@tekana/contracts';
 import type { LockedWallet, TransactionRow, TransactionTypeRow, WalletTypeRuleRow } from '@tekana/db';
-import type { Actor } from '../trpc';
 
 /** Why a posting is refused; nothing is written when there is one. */
 export type Refusal = { code: PostingRefusal; message: string };

@@ -1,7 +1,7 @@
+import type { Actor } from '@tekana/contracts';
 import { DomainError, type Page, type Transaction, type TransactionListInput } from '@tekana/contracts';
 import { type Database, listPage, transactions, wallets } from '@tekana/db';
 import { and, eq, gte, inArray, lte, or } from 'drizzle-orm';
-import type { Actor } from '../trpc';
 import { toTransaction } from './ledger-rows';
 
 export type TransactionService = ReturnType<typeof createTransactionService>;

@@ -1,4 +1,4 @@
-import type { Actor } from '../trpc';
+import type { Actor } from '@tekana/contracts';
 
 /** Bearer tokens whose signature was already checked, each with the actor it names, until it expires. */
 export type VerifiedTokens = {

@@ -1,3 +1,4 @@
+import type { Actor } from '@tekana/contracts';
 import {
   DomainError,
   makeAccountNumber,
@@ -9,7 +10,6 @@ import {
 } from '@tekana/contracts';
 import { customers, type Database, listPage, randomDigits, wallets, walletTypes } from '@tekana/db';
 import { and, eq, inArray } from 'drizzle-orm';
-import type { Actor } from '../trpc';
 import { retryOnCollision } from './generated-numbers';
 import { toWallet } from './ledger-rows';
 
