@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createDatabase, verifyLedger } from '@tekana/db';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestbed, outcomeOf, posting, type Testbed } from '../../test/ledger-testbed';
+import { makeReferenceNumber } from './generated-numbers';
+import { requestFingerprint } from './ledger';
+import { createPostingEngine } from './posting-engine';
 
 // A pool, so that the engine's two batches in flight really run at once beside the fixtures' own queries.
 const database = createDatabase({ databaseUrl: inject('databaseUrl'), dataDir: '', maxConnections: 10 });
@@ -185,5 +189,60 @@ describe('postings that share a batch', () => {
     expect(last.status).toBe('fulfilled');
     expect(await bed.balanceOf(bob.wallet.id)).toBe(40);
     expect(await verifyLedger(database.db)).toEqual([]);
+  });
+});
+
+describe('a database that stops answering', () => {
+  it('refuses postings past the waiting limit at once with 503, and posts the ones it accepted once it answers', async () => {
+    const alice = await bed.fundedCustomer(1_000);
+    const bob = await bed.fundedCustomer(0);
+    const engine = createPostingEngine({
+      database,
+      newReference: () => makeReferenceNumber(new Date()),
+      maxWaitingPostings: 3,
+    });
+    const submit = () => {
+      const input = posting('TRANSFER', alice.wallet.id, bob.wallet.id, 10, bed.ref());
+      const request = {
+        actor: alice.customer,
+        input,
+        requestHash: requestFingerprint(alice.customer, input),
+      };
+      return engine.submit({ requests: [request], atomic: false });
+    };
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+    // Another transaction holds Alice's wallet: both batches in flight wait on its lock.
+    const sql = postgres(inject('databaseUrl'), { max: 1, onnotice: () => {} });
+    let release = () => {};
+    let locked = () => {};
+    const isLocked = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const holder = sql.begin(async (tx) => {
+      await tx`select id from wallets where id = ${alice.wallet.id} for update`;
+      locked();
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    });
+    await isLocked;
+    try {
+      const inFlight = [submit()];
+      await nextTurn();
+      inFlight.push(submit());
+      await nextTurn();
+      const waiting = [submit(), submit(), submit()];
+      expect(await outcomeOf(submit())).toBe('SERVICE_UNAVAILABLE');
+
+      release();
+      await holder;
+      const results = (await Promise.all([...inFlight, ...waiting])).flat();
+      expect(results.map((r) => r.ok)).toEqual([true, true, true, true, true]);
+      expect(await bed.balanceOf(bob.wallet.id)).toBe(50);
+    } finally {
+      release();
+      await sql.end();
+    }
   });
 });

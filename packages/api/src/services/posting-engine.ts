@@ -32,6 +32,11 @@ export type PostingEngineDeps = {
    * and reads; they take their locks in the same order, so they queue on a shared wallet, never deadlock.
    */
   batchesInFlight?: number;
+  /**
+   * Postings that may wait for a batch. Past it, a posting is refused at once with 503 (try again)
+   * instead of queueing without end while the database is slow or silent.
+   */
+  maxWaitingPostings?: number;
 };
 
 type Entry = PostingGroup & { settle(results: PostingResult[]): void; fail(error: unknown): void };
@@ -57,7 +62,9 @@ function retryable(error: unknown): boolean {
 export function createPostingEngine(deps: PostingEngineDeps) {
   const maxBatchPostings = deps.maxBatchPostings ?? 512;
   const maxInFlight = deps.batchesInFlight ?? 2;
+  const maxWaiting = deps.maxWaitingPostings ?? 10_000;
   const waiting: Entry[] = [];
+  let waitingPostings = 0;
   let inFlight = 0;
   let scheduled = false;
 
@@ -84,6 +91,7 @@ export function createPostingEngine(deps: PostingEngineDeps) {
       size += entry.requests.length;
       count++;
     }
+    waitingPostings -= size;
     return waiting.splice(0, count);
   }
 
@@ -166,8 +174,14 @@ export function createPostingEngine(deps: PostingEngineDeps) {
   return {
     /** Queues a group of postings for the next batch; resolves once that batch has committed. */
     submit(group: PostingGroup): Promise<PostingResult[]> {
+      if (waitingPostings + group.requests.length > maxWaiting) {
+        return Promise.reject(
+          new DomainError('SERVICE_UNAVAILABLE', 'The ledger is busy; try again shortly'),
+        );
+      }
       return new Promise((resolve, reject) => {
         waiting.push({ ...group, settle: resolve, fail: reject });
+        waitingPostings += group.requests.length;
         schedule();
       });
     },
