@@ -78,7 +78,7 @@ function bulkItem(result: PostingResult): TransactionBulkItem {
   return { status: ERROR_STATUS[code], message, data: { code } };
 }
 
-/** Posting and reversal: the only code that moves money (see docs on the posting engine). */
+/** Posting and reversal: the only code that moves money (README, "The posting engine"). */
 export function createLedgerService(deps: LedgerDeps) {
   const newReference = () => makeReferenceNumber(deps.clock.now());
   const engine = createPostingEngine({
