@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Customer } from '@tekana/contracts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newCustomerInput } from './harness';
+import { type Envelope, rest } from './server-process';
 import {
   freePort,
   runTsx,
@@ -22,8 +23,6 @@ const dataDir = mkdtempSync(join(tmpdir(), 'tekana-embedded-'));
 const lockFile = join(dataDir, 'tekana.lock');
 const env = (port: number) => ({ PATH: process.env.PATH ?? '', PORT: String(port), DATA_DIR: dataDir });
 
-type Envelope<T = unknown> = { status: number; message: string; data: T; token?: string };
-
 /**
  * The server's own process, as named in its lock file. SIGTERM goes there, not to the `tsx` wrapper: the
  * tsx CLI SIGKILLs its child when the child's event loop does not acknowledge a relayed signal within 30 ms
@@ -35,19 +34,6 @@ function lockOwner(): number {
 
 function startEmbedded(port: number): SpawnedProcess {
   return spawnTsx('apps/server/src/main.ts', [], env(port));
-}
-
-async function rest<T>(base: string, method: string, path: string, body?: unknown, token?: string) {
-  const headers: Record<string, string> = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  return { status: response.status, body: (await response.json()) as Envelope<T> };
 }
 
 /** Login, then the OTP as the `log` SMS provider printed it on the server's stdout, then validateOtp. */

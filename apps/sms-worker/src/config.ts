@@ -6,7 +6,7 @@ const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default
 
 /**
  * The worker's whole configuration, from the environment, checked once at start. Nothing else reads
- * process.env. The worker only exists in production mode, so Redis is required (DESIGN.md, Runtime modes).
+ * process.env. The worker only exists in production mode, so Redis is required (README, "Production").
  */
 export const configSchema = z
   .object({

@@ -4,7 +4,7 @@ import { type Config, ConfigError, loadConfig } from './config';
 import { stopOnSignal } from './shutdown';
 import { createSmsWorker } from './worker';
 
-/** `pnpm worker`: the SMS worker of the production mode, deployed and scaled on its own (DESIGN.md). */
+/** `pnpm worker`: the SMS worker of the production mode, deployed and scaled on its own (README, "Production"). */
 const config = loadConfigOrExit();
 const logger = pino({ name: 'sms-worker', level: config.LOG_LEVEL });
 const provider = createSmsProvider(config);

@@ -17,7 +17,7 @@ export type SmsWorkerOptions = {
 
 /**
  * Takes SMS jobs off the queue and hands them to the provider. Attempts, backoff and keeping failed jobs
- * come from the producer's job options (DESIGN.md, SMS); the worker adds concurrency and the send rate.
+ * come from the producer's job options (`SMS_JOB_OPTIONS` in packages/contracts/src/sms.ts); the worker adds concurrency and the send rate.
  * `close()` stops taking jobs and waits for the ones in flight.
  */
 export function createSmsWorker(options: SmsWorkerOptions): Worker<unknown, void> {

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import type { Actor } from '@tekana/contracts';
 import {
+  type Actor,
   type CurrencyCode,
   DomainError,
   type ErrorCode,

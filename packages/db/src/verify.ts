@@ -4,7 +4,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import type { Db, Queryable } from './handle';
 import { transactions, wallets } from './schema';
 
-/** One broken invariant of the ledger (DESIGN.md, "Money and the ledger"), naming its offender. */
+/** One broken invariant of the ledger (README, "Money model"), naming its offender. */
 export type LedgerProblem =
   | { check: 'WALLET_BALANCE'; walletId: string; accountNumber: string; message: string }
   | { check: 'CURRENCY_TOTAL'; currencyCode: CurrencyCode; message: string }

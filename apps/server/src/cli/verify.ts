@@ -1,7 +1,7 @@
 import { verifyLedger } from '@tekana/db';
 import { runCommand, withDatabase } from './run-command';
 
-/** `pnpm verify`: checks the ledger invariants of DESIGN.md; exits 1 and names every offender on a difference. */
+/** `pnpm verify`: checks the ledger invariants (README, "Money model"); exits 1 and names every offender on a difference. */
 runCommand(() =>
   withDatabase(async (database) => {
     const problems = await verifyLedger(database.db);

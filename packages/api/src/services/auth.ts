@@ -1,6 +1,6 @@
 import { createHmac, randomInt } from 'node:crypto';
-import type { Actor } from '@tekana/contracts';
 import {
+  type Actor,
   type Customer,
   DomainError,
   type LoginInput,
@@ -59,7 +59,7 @@ export function createAuthService(deps: AuthDeps) {
     ignoreExpiration: true,
     ignoreNotBefore: true,
   });
-  // A token's signature is checked once (WebCrypto, the costliest step of an authenticated request).
+  // Each token is verified once, then known until it expires.
   const verified = createVerifiedTokens();
   // Verified against when the email is unknown, so both refusals take the same time.
   const dummyHash = argon2.hash('not-a-real-password', { type: argon2.argon2id });

@@ -1,5 +1,5 @@
-import type { Actor } from '@tekana/contracts';
 import {
+  type Actor,
   type Customer,
   type CustomerFindInput,
   type CustomerListInput,

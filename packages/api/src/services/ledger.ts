@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Actor } from '@tekana/contracts';
 import {
+  type Actor,
   DomainError,
   ERROR_STATUS,
   reversalReferenceOf,
@@ -64,8 +64,9 @@ function reversalFingerprint(actor: Actor, originalId: string): string {
     .digest('hex');
 }
 
-function committed(result: PostingResult | undefined): TransactionRow {
-  if (!result) throw new Error('ledger: the engine gave no answer');
+const NO_ANSWER: PostingResult = { ok: false, error: new Error('ledger: the engine gave no answer') };
+
+function committed(result: PostingResult = NO_ANSWER): TransactionRow {
   if (!result.ok) throw result.error;
   return result.row;
 }
@@ -113,18 +114,16 @@ export function createLedgerService(deps: LedgerDeps) {
       // fails only that item. Submitted together, they still share a batch.
       const results = input.atomic
         ? await engine.submit({ requests, atomic: true })
-        : (
-            await Promise.allSettled(requests.map((r) => engine.submit({ requests: [r], atomic: false })))
-          ).map(
-            (settled): PostingResult =>
-              settled.status === 'fulfilled'
-                ? (settled.value[0] ?? { ok: false, error: new Error('ledger: the engine gave no answer') })
-                : { ok: false, error: settled.reason },
+        : await Promise.all(
+            requests.map((r) =>
+              engine.submit({ requests: [r], atomic: false }).then(
+                ([result]) => result ?? NO_ANSWER,
+                (error: Error): PostingResult => ({ ok: false, error }),
+              ),
+            ),
           );
-      if (input.atomic) {
-        const refused = results.find((r) => !r.ok);
-        if (refused && !refused.ok) throw refused.error;
-      }
+      const refused = input.atomic ? results.find((r) => !r.ok) : undefined;
+      if (refused && !refused.ok) throw refused.error;
       return {
         atomic: input.atomic,
         results: results.map(bulkItem),

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor } from '@tekana/contracts';
-import { DomainError, type TransactionCreateInput } from '@tekana/contracts';
+import { type Actor, DomainError, type TransactionCreateInput } from '@tekana/contracts';
 import type {
   LockedWallet,
   NewOutboxNotice,

@@ -1,5 +1,4 @@
-import type { Actor } from '@tekana/contracts';
-import { type CurrencyCode, DomainError, type PostingRefusal } from '@tekana/contracts';
+import { type Actor, type CurrencyCode, DomainError, type PostingRefusal } from '@tekana/contracts';
 import type { LockedWallet, TransactionRow, TransactionTypeRow, WalletTypeRuleRow } from '@tekana/db';
 
 /** Why a posting is refused; nothing is written when there is one. */
@@ -19,7 +18,7 @@ export const isFloat = (wallet: LockedWallet) =>
   wallet.owner.role === 'SYSTEM' || wallet.type.allowNegativeBalance;
 
 /**
- * Who may post (DESIGN.md, "Identity and access"): an admin anything; a customer only from their own
+ * Who may post (README, "Money model"): an admin anything; a customer only from their own
  * wallet, and never against a float (deposits and withdrawals are an admin's).
  */
 export function authorizePosting(actor: Actor, debited?: LockedWallet, credited?: LockedWallet) {
@@ -37,7 +36,7 @@ export function authorizePosting(actor: Actor, debited?: LockedWallet, credited?
 
 const refuse = (code: PostingRefusal, message: string): Refusal => ({ code, message });
 
-/** The checks of a posting, in the order DESIGN.md lists them; the first that fails is the answer. */
+/** The checks of a posting, in the order the README's "Money model" lists them; the first that fails is the answer. */
 export function postingRefusal(p: PostingCandidate): Refusal | undefined {
   const { amount, transactionType: type, debited, credited } = p;
   const inactive = [debited, credited].find((w) => w.status !== 'ACTIVE');

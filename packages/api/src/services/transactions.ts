@@ -1,5 +1,10 @@
-import type { Actor } from '@tekana/contracts';
-import { DomainError, type Page, type Transaction, type TransactionListInput } from '@tekana/contracts';
+import {
+  type Actor,
+  DomainError,
+  type Page,
+  type Transaction,
+  type TransactionListInput,
+} from '@tekana/contracts';
 import { type Database, listPage, transactions, wallets } from '@tekana/db';
 import { and, eq, gte, inArray, lte, or } from 'drizzle-orm';
 import { toTransaction } from './ledger-rows';
