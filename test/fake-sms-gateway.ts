@@ -9,6 +9,8 @@ export type GatewayPost = {
   recipients: string;
   message: string;
   sender: string;
+  /** The client's reference for the message; '' when the post had none. */
+  reference: string;
   contentType: string | undefined;
   username: string;
   password: string;
@@ -42,6 +44,7 @@ export async function startFakeSmsGateway(options: FakeSmsGatewayOptions) {
       recipients: body.get('recipients') ?? '',
       message: body.get('message') ?? '',
       sender: body.get('sender') ?? '',
+      reference: body.get('reference') ?? '',
       contentType: request.headers['content-type'],
       username,
       password,
@@ -58,7 +61,20 @@ export async function startFakeSmsGateway(options: FakeSmsGatewayOptions) {
   return {
     url: `http://127.0.0.1:${port}/send`,
     posts,
-    delivered: () => posts.filter((p) => p.status === 200),
+    /**
+     * The messages sent to phones: accepted posts, once per reference, as a gateway that honours client
+     * references sends them (a post without a reference is always a message of its own).
+     */
+    delivered: () => {
+      const seen = new Set<string>();
+      return posts.filter((p) => {
+        if (p.status !== 200) return false;
+        if (!p.reference) return true;
+        if (seen.has(p.reference)) return false;
+        seen.add(p.reference);
+        return true;
+      });
+    },
     /** Milliseconds between one post and the next: the worker's backoff and rate limit, as the gateway saw them. */
     gaps: () => posts.slice(1).map((post, i) => post.receivedAt - (posts[i]?.receivedAt ?? post.receivedAt)),
     /** The first post to `phone` after the first `since` posts, waiting for it up to `timeoutMs`. */

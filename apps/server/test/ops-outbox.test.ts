@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Transaction } from '@tekana/contracts';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSmsGateway, startFakeSmsGateway } from '../../../test/fake-sms-gateway';
 import { createOwnDatabase } from './harness';
+import { createOwnRedis, type OwnRedis } from './own-redis';
 import {
   adminToken,
   customerWithWallet,
@@ -16,7 +14,7 @@ import {
   spawnSource,
   startServerProcess,
 } from './server-process';
-import { freePort, type SpawnedProcess, spawnCommand } from './spawned-process';
+import type { SpawnedProcess } from './spawned-process';
 
 /**
  * The outbox's promise, with real processes: a notice committed with its posting reaches the gateway once,
@@ -25,41 +23,21 @@ import { freePort, type SpawnedProcess, spawnCommand } from './spawned-process';
  */
 let database: Awaited<ReturnType<typeof createOwnDatabase>>;
 let gateway: FakeSmsGateway;
-let redisPort: number;
-let redis: SpawnedProcess | undefined;
+let redis: OwnRedis;
 let env: Record<string, string>;
 let server: ServerProcess | undefined;
 let worker: SpawnedProcess | undefined;
 let token: string;
 let floatId: string;
 
-/** A Redis of our own that forgets everything when killed, like a cache node without persistence. */
-// As production must run the queue's Redis: every write in the append-only file, fsynced before the
-// answer, so that a job Redis has accepted survives its kill -9. The folder outlives restarts.
-const redisDir = mkdtempSync(join(tmpdir(), 'tekana-outbox-redis-'));
-
-async function startRedis(): Promise<SpawnedProcess> {
-  const started = spawnCommand(
-    'redis-server',
-    [
-      ...['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', redisDir, '--save', ''],
-      ...['--appendonly', 'yes', '--appendfsync', 'always'],
-    ],
-    { PATH: process.env.PATH ?? '' },
-    'redis-server',
-  );
-  await started.waitForLine(/Ready to accept connections/, 10_000);
-  return started;
-}
-
 beforeAll(async () => {
-  redisPort = await freePort();
-  [database, gateway, redis] = await Promise.all([
+  redis = await createOwnRedis();
+  [database, gateway] = await Promise.all([
     createOwnDatabase(),
     startFakeSmsGateway({ username: 'tekana', password: 'gateway-secret' }),
-    startRedis(),
+    redis.start(),
   ]);
-  env = productionEnv({ databaseUrl: database.url, redisUrl: `redis://127.0.0.1:${redisPort}`, gateway });
+  env = productionEnv({ databaseUrl: database.url, redisUrl: redis.url, gateway });
   worker = spawnSource('apps/sms-worker/src/main.ts', env);
   server = await startServerProcess(env);
   token = await adminToken(server.base, database.url, gateway);
@@ -68,10 +46,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([server?.kill(), worker?.kill()]);
-  await redis?.kill();
+  await redis?.close();
   await gateway?.close();
   await database?.drop();
-  rmSync(redisDir, { recursive: true, force: true });
 });
 
 /** The notices a posting owes: one per side that is a customer (the float's system account gets none). */
@@ -153,12 +130,12 @@ describe('the SMS outbox, across crashes', () => {
     // Settled first, so that every notice counted below belongs to the postings made while Redis is down.
     await expectEachNoticeOnce(deposits);
 
-    await redis?.kill();
+    await redis.crash();
     const during = await postBurst(server.base, pair, 20);
     const owedDuring = during.reduce((sum, r) => sum + owed(r.body.data), 0);
     expect(await pendingNotices()).toBe(owedDuring);
     expect(during.map((r) => r.status)).toEqual(Array(20).fill(201));
-    redis = await startRedis();
+    await redis.start();
     await expectEachNoticeOnce(during.map((r) => r.body.data));
   }, 40_000);
 
@@ -172,8 +149,8 @@ describe('the SMS outbox, across crashes', () => {
     }
     expect(await pendingNotices()).toBe(0);
 
-    await redis?.kill();
-    redis = await startRedis();
+    await redis.crash();
+    await redis.start();
     worker = spawnSource('apps/sms-worker/src/main.ts', env);
     await expectEachNoticeOnce(deposits, 10_000);
   }, 30_000);

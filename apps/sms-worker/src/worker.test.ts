@@ -39,7 +39,7 @@ async function startSmsLane(
 }
 
 describe('SMS worker', () => {
-  it('delivers a job queued by the server to the gateway as a form post of recipients, message and sender, with basic auth', async () => {
+  it('delivers a job queued by the server to the gateway as a form post of recipients, message, sender and the job id as reference, with basic auth', async () => {
     const { gateway, producer } = await startSmsLane('delivers');
 
     const jobId = await producer.enqueue(otp);
@@ -52,6 +52,7 @@ describe('SMS worker', () => {
         recipients: '+250788123456',
         message: 'Your Tekana code is 482913',
         sender: 'Tekana',
+        reference: jobId,
         contentType: 'application/x-www-form-urlencoded',
         username: 'tekana',
         password: 's3cret',

@@ -38,7 +38,7 @@ export function createSmsWorker(options: SmsWorkerOptions): Worker<unknown, void
 
 function deliverThrough(provider: SmsProvider): Processor<unknown, void> {
   return async (job) => {
-    await provider.send(readSmsJob(job.data));
+    await provider.send(readSmsJob(job.data), job.id);
   };
 }
 

@@ -1,4 +1,5 @@
 import { DomainError, ERROR_STATUS, type ErrorCode } from '@tekana/contracts';
+import { causeChain, isDatabaseUnavailable, isRefusedValue } from '@tekana/db';
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 
@@ -19,27 +20,9 @@ export function trpcCodeOf(code: ErrorCode): TRPC_ERROR_CODE_KEY {
   return TRPC_CODE_BY_STATUS[ERROR_STATUS[code]] ?? 'INTERNAL_SERVER_ERROR';
 }
 
-const UNAVAILABLE_ERRNO = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'CONNECT_TIMEOUT',
-  'CONNECTION_CLOSED',
-  'CONNECTION_ENDED',
-  'CONNECTION_DESTROYED',
-]);
-
-/** An error and the causes it wraps (drizzle wraps the driver's error), nearest first, a few deep. */
-export function* causeChain(error: unknown): Generator<Error & { code?: unknown }> {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) yield e;
-}
-
-/** A database or Redis that is down or unreachable: the client should retry later (503), not see a 500. */
-export function isUnavailable(error: unknown): boolean {
+/** Redis (ioredis) refusing a command because it is down, unreachable or not answering. */
+function isRedisUnavailable(error: unknown): boolean {
   for (const e of causeChain(error)) {
-    if (typeof e.code === 'string' && UNAVAILABLE_ERRNO.has(e.code)) return true;
     if (
       /enableOfflineQueue|Connection is closed|Stream isn't writeable|ECONNREFUSED|max retries|Command timed out/i.test(
         e.message,
@@ -52,12 +35,9 @@ export function isUnavailable(error: unknown): boolean {
   return false;
 }
 
-/**
- * Postgres refused a value the schemas let through (class 22, data exception: a NUL byte in text, say).
- * That is bad input, so a 400, never a 500.
- */
-export function isRefusedValue(error: unknown): boolean {
-  return [...causeChain(error)].some((e) => typeof e.code === 'string' && /^22[0-9A-Z]{3}$/.test(e.code));
+/** A database or Redis that is down or unreachable: the client should retry later (503), not see a 500. */
+export function isUnavailable(error: unknown): boolean {
+  return isDatabaseUnavailable(error) || isRedisUnavailable(error);
 }
 
 /** Turns whatever a procedure threw into the TRPCError the client sees. */

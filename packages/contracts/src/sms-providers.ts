@@ -8,7 +8,12 @@ import type { SmsJob } from './sms';
  */
 export interface SmsProvider {
   readonly name: string;
-  send(job: SmsJob): Promise<void>;
+  /**
+   * `reference` names the message across retries (the queue's job id): a worker killed after the gateway
+   * took a message sends it again under the same reference, so a gateway that honours client references
+   * sends it once.
+   */
+  send(job: SmsJob, reference?: string): Promise<void>;
 }
 
 /** The development stand-in for a phone: one line per message on stdout. Refused in production. */
@@ -29,16 +34,21 @@ export type HttpSmsProviderOptions = {
   timeoutMs?: number;
 };
 
-/** The old gateway's format: a form POST of recipients, message and sender, with basic auth. */
+/**
+ * The old gateway's format: a form POST of recipients, message and sender, with basic auth; plus the
+ * message's `reference` when known (gateways ignore fields they do not read).
+ */
 export function createHttpSmsProvider(options: HttpSmsProviderOptions) {
   const authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
   return {
     name: 'http',
-    async send(job: SmsJob) {
+    async send(job: SmsJob, reference?: string) {
+      const form = new URLSearchParams({ recipients: job.to, message: job.text, sender: options.sender });
+      if (reference) form.set('reference', reference);
       const response = await fetch(options.url, {
         method: 'POST',
         headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ recipients: job.to, message: job.text, sender: options.sender }),
+        body: form,
         signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
       });
       await response.body?.cancel();

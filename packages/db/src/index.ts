@@ -3,6 +3,7 @@ export * from './data-dir-lock';
 export * from './ledger';
 export * from './outbox';
 export * from './pagination';
+export * from './postgres-errors';
 export * as schema from './schema';
 export * from './schema';
 export * from './seed';

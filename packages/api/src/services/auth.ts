@@ -7,7 +7,7 @@ import {
   type RegisterInput,
   type ValidateOtpInput,
 } from '@tekana/contracts';
-import { customers, type Database } from '@tekana/db';
+import { customers, type Database, uniqueViolation } from '@tekana/db';
 import argon2 from 'argon2';
 import { eq, sql } from 'drizzle-orm';
 import { createSigner, createVerifier } from 'fast-jwt';
@@ -16,7 +16,6 @@ import type { OtpStore } from '../ports/otp-store';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { SmsQueue } from '../ports/sms-queue';
 import { toCustomer } from './customer-row';
-import { uniqueViolation } from './unique-violation';
 import { createVerifiedTokens } from './verified-tokens';
 
 export type AuthDeps = {

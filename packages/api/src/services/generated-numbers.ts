@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { uniqueViolation } from './unique-violation';
+import { uniqueViolation } from '@tekana/db';
 
 // Crockford's base 32: no I, L, O or U, so a reference read out over the phone is not misheard.
 const READABLE = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

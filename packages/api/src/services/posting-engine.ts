@@ -1,16 +1,19 @@
 import { DomainError } from '@tekana/contracts';
 import {
   applyBalanceChanges,
+  causeChain,
   type Database,
   findPostingsByKeys,
   insertNotices,
   insertPostings,
+  isLostRace,
+  isRefusedValue,
   lockWalletsInIdOrder,
   PostingKeyTakenError,
   readTransactionTypes,
   type TransactionRow,
 } from '@tekana/db';
-import { causeChain, isRefusedValue, isUnavailable } from '../errors';
+import { isUnavailable } from '../errors';
 import { type PostingGroup, type PostingOutcome, planBatch } from './posting-batch';
 
 /** A posting's final answer: the committed row, or the refusal it got. */
@@ -41,15 +44,11 @@ export type PostingEngineDeps = {
 
 type Entry = PostingGroup & { settle(results: PostingResult[]): void; fail(error: unknown): void };
 
-// Lost races that a fresh attempt resolves: a key taken by another process, a deadlock, a serialization failure.
-const RETRYABLE_SQLSTATE = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 4;
 
+// Lost races that a fresh attempt resolves: a key taken by another process, a deadlock, a serialization failure.
 function retryable(error: unknown): boolean {
-  return [...causeChain(error)].some(
-    (e) =>
-      e instanceof PostingKeyTakenError || (typeof e.code === 'string' && RETRYABLE_SQLSTATE.has(e.code)),
-  );
+  return isLostRace(error) || [...causeChain(error)].some((e) => e instanceof PostingKeyTakenError);
 }
 
 /**

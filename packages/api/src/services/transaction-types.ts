@@ -6,10 +6,9 @@ import {
   type TransactionTypeListInput,
   type TransactionTypeStatusInput,
 } from '@tekana/contracts';
-import { type Database, listPage, transactionTypes } from '@tekana/db';
+import { type Database, listPage, transactionTypes, uniqueViolation } from '@tekana/db';
 import { eq } from 'drizzle-orm';
 import { toTransactionType } from './ledger-rows';
-import { uniqueViolation } from './unique-violation';
 
 export type TransactionTypeService = ReturnType<typeof createTransactionTypeService>;
 

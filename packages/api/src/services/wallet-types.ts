@@ -5,10 +5,9 @@ import {
   type WalletTypeCreateInput,
   type WalletTypeListInput,
 } from '@tekana/contracts';
-import { type Database, listPage, walletTypes } from '@tekana/db';
+import { type Database, listPage, uniqueViolation, walletTypes } from '@tekana/db';
 import { eq } from 'drizzle-orm';
 import { toWalletType } from './ledger-rows';
-import { uniqueViolation } from './unique-violation';
 
 export type WalletTypeService = ReturnType<typeof createWalletTypeService>;
 

@@ -1,0 +1,274 @@
+import type { Transaction } from '@tekana/contracts';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeSmsGateway, startFakeSmsGateway } from '../../../../test/fake-sms-gateway';
+import { createOwnRedis, type OwnRedis } from '../own-redis';
+import {
+  adminToken,
+  customerWithWallet,
+  floatWalletOf,
+  postTransaction,
+  productionEnv,
+  type ServerProcess,
+  spawnSource,
+  startServerProcess,
+} from '../server-process';
+import { freePort, runTsx, type SpawnedProcess } from '../spawned-process';
+import { type OwnPostgres, startOwnPostgres } from './own-postgres';
+import { type Attempt, type PostingLoad, sendPosting, startPostingLoad } from './posting-load';
+
+/**
+ * The fault suite (`pnpm test:faults`): the real server and SMS worker as processes, on a Postgres cluster
+ * and a Redis of this file's own, under 32 concurrent posters, while one thing at a time fails. After each
+ * fault: every acknowledged posting exists once, every unacknowledged one replays under its key to exactly
+ * one posting, `pnpm verify` passes, every posting's notices reach the gateway once, no answer is a 500 or
+ * comes after the deadline, and the server never exits by itself.
+ */
+const REQUEST_TIMEOUT_MS = 2_000;
+// An answer may trail the deadline by the time the event loop takes to notice it, never by more.
+const DEADLINE_SLACK_MS = 1_500;
+const POSTERS = 32;
+
+let pg: OwnPostgres;
+let redis: OwnRedis;
+let gateway: FakeSmsGateway;
+let env: Record<string, string>;
+let port: number;
+let server: ServerProcess;
+let worker: SpawnedProcess;
+let token: string;
+let floatId: string;
+let walletIds: string[];
+let ledger: postgres.Sql;
+/** Milliseconds the gateway takes to answer: raised while a worker is to be killed mid-delivery. */
+let gatewayDelayMs = 0;
+
+beforeAll(async () => {
+  [pg, redis] = await Promise.all([startOwnPostgres(), createOwnRedis()]);
+  pg.createDatabase('tekana');
+  await redis.start();
+  gateway = await startFakeSmsGateway({
+    username: 'tekana',
+    password: 'gateway-secret',
+    answer: async () => {
+      if (gatewayDelayMs > 0) await new Promise((r) => setTimeout(r, gatewayDelayMs));
+      return 200;
+    },
+  });
+  env = {
+    ...productionEnv({ databaseUrl: pg.url('tekana'), redisUrl: redis.url, gateway }),
+    REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+    SMS_CONCURRENCY: '20',
+    SMS_RATE_PER_SECOND: '2000',
+  };
+  port = await freePort();
+  server = await startServerProcess(env, port);
+  worker = spawnSource('apps/sms-worker/src/main.ts', env);
+  ledger = postgres(pg.url('tekana'), {
+    max: 2,
+    onnotice: () => {},
+    connection: { application_name: 'tekana-faults' },
+  });
+  token = await adminToken(server.base, pg.url('tekana'), gateway);
+  floatId = (await floatWalletOf(server.base, token)).id;
+  // One at a time: password hashing is slow by design, and eight at once could pass the short deadline.
+  walletIds = [];
+  for (let i = 0; i < 8; i++) walletIds.push((await customerWithWallet(server.base, token)).wallet.id);
+  // Far more than any load here moves, so that no transfer is refused for funds and every replay posts.
+  for (const id of walletIds) {
+    const funded = await postTransaction(server.base, token, 'DEPOSIT', floatId, id, 5_000_000);
+    if (funded.status !== 201) throw new Error(`funding answered ${funded.status}`);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([server?.kill(), worker?.kill()]);
+  await ledger?.end();
+  await redis?.close();
+  await gateway?.close();
+  pg?.close();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `fault` while 32 clients post, with load before and after it; returns every attempt. */
+async function underLoad(fault: () => Promise<void>): Promise<Attempt[]> {
+  const load: PostingLoad = startPostingLoad({
+    base: server.base,
+    token,
+    floatId,
+    walletIds,
+    concurrency: POSTERS,
+    clientTimeoutMs: REQUEST_TIMEOUT_MS + DEADLINE_SLACK_MS,
+  });
+  await sleep(1_500);
+  expect(load.acknowledged(), 'postings acknowledged before the fault').toBeGreaterThan(0);
+  await fault();
+  const before = load.acknowledged();
+  for (
+    const deadline = Date.now() + 10_000;
+    load.acknowledged() <= before + POSTERS && Date.now() < deadline;
+  )
+    await sleep(100);
+  await sleep(1_000);
+  const attempts = await load.stop();
+  const counts = new Map<string, number>();
+  for (const a of attempts) counts.set(String(a.outcome), (counts.get(String(a.outcome)) ?? 0) + 1);
+  const outcomes = [...counts].map(([k, v]) => `${k}: ${v}`);
+  expect(
+    load.acknowledged(),
+    `acknowledged after the fault; ${outcomes.join(', ')}; server: ${server.stderr().slice(-3000)}`,
+  ).toBeGreaterThan(before + POSTERS);
+  return attempts;
+}
+
+/** Every unacknowledged attempt sent again under its key until answered 201: the client's recovery. */
+async function replayUnacknowledged(attempts: Attempt[]): Promise<Transaction[]> {
+  const postings: Transaction[] = [];
+  for (const attempt of attempts) {
+    let answer = attempt;
+    for (let tries = 0; answer.outcome !== 201 && tries < 50; tries++) {
+      if (tries > 0) await sleep(200);
+      answer = await sendPosting({ base: server.base, token, clientTimeoutMs: 10_000 }, attempt.body);
+    }
+    expect(answer.outcome, `replay of ${attempt.body.externalReferenceNumber}`).toBe(201);
+    if (attempt.posting) expect(answer.posting?.id ?? attempt.posting.id).toBe(attempt.posting.id);
+    postings.push(answer.posting as Transaction);
+  }
+  return postings;
+}
+
+/** The promises kept after a fault, checked on the database itself, the verify command and the gateway. */
+async function expectNothingLost(attempts: Attempt[]) {
+  const answered = attempts.filter((a) => typeof a.outcome === 'number');
+  expect(answered.filter((a) => a.outcome !== 201 && a.outcome !== 503).map((a) => a.outcome)).toEqual([]);
+  expect(attempts.filter((a) => a.outcome === 'timeout').length, 'calls left waiting past the deadline').toBe(
+    0,
+  );
+  const slowest = Math.max(...answered.map((a) => a.ms));
+  expect(slowest).toBeLessThanOrEqual(REQUEST_TIMEOUT_MS + DEADLINE_SLACK_MS);
+
+  const postings = await replayUnacknowledged(attempts);
+  // Acknowledged or replayed, each key names exactly one row, and it is the one its caller was given.
+  const keys = attempts.map((a) => a.body.externalReferenceNumber);
+  const rows = await ledger<{ key: string; id: string; n: number }[]>`
+    select external_reference_number as key, min(id::text) as id, count(*)::int as n
+    from transactions where external_reference_number = any(${keys}) group by 1`;
+  expect(rows.length).toBe(keys.length);
+  expect(rows.filter((r) => r.n !== 1)).toEqual([]);
+  const idByKey = new Map(rows.map((r) => [r.key, r.id]));
+  expect(postings.filter((p) => idByKey.get(p.externalReferenceNumber) !== p.id)).toEqual([]);
+
+  const verify = await runTsx('apps/server/src/cli/verify.ts', [], {
+    PATH: process.env.PATH ?? '',
+    DATABASE_URL: pg.url('tekana'),
+    LOG_LEVEL: 'silent',
+  });
+  expect(verify.stderr).toBe('');
+  expect(verify.code).toBe(0);
+
+  await expectEachNoticeOnce(postings);
+  expect(server.child.exitCode, `server exited by itself:\n${server.stderr()}`).toBeNull();
+  expect(server.child.signalCode).toBeNull();
+}
+
+/** The notices a posting owes: one per side that is a customer (the float's system account gets none). */
+const owed = (posting: Transaction) =>
+  [posting.debitedWalletId, posting.creditedWalletId].filter((id) => id !== floatId).length;
+
+function deliveredFor(postings: Transaction[]): Map<string, number> {
+  const counts = new Map(postings.map((p) => [p.referenceNumber, 0]));
+  for (const post of gateway.delivered()) {
+    const ref = /Ref (TX\w+)\./.exec(post.message)?.[1];
+    if (ref && counts.has(ref)) counts.set(ref, (counts.get(ref) ?? 0) + 1);
+  }
+  return counts;
+}
+
+async function expectEachNoticeOnce(postings: Transaction[], timeoutMs = 60_000) {
+  const expected = new Map(postings.map((p) => [p.referenceNumber, owed(p)]));
+  const complete = () => [...deliveredFor(postings)].every(([ref, n]) => n >= (expected.get(ref) ?? 0));
+  for (const deadline = Date.now() + timeoutMs; !complete() && Date.now() < deadline; ) await sleep(200);
+  // A little longer, so that a second copy would show.
+  await sleep(1_000);
+  const missing = [...deliveredFor(postings)].filter(([ref, n]) => n !== expected.get(ref));
+  expect(missing, 'postings whose notices did not arrive exactly once').toEqual([]);
+}
+
+async function restartServer() {
+  server = await startServerProcess(env, port);
+}
+
+describe('under 32 concurrent posters', () => {
+  it('loses and duplicates nothing when the server is killed -9', async () => {
+    const attempts = await underLoad(async () => {
+      server.child.kill('SIGKILL');
+      await server.exited(5_000);
+      await sleep(500);
+      await restartServer();
+    });
+    await expectNothingLost(attempts);
+  }, 180_000);
+
+  it('answers 503 while Postgres is down after a crash, and 201 again once it is back, in the same process', async () => {
+    const pid = server.child.pid;
+    const attempts = await underLoad(async () => {
+      pg.crash();
+      await sleep(3_000);
+      pg.start();
+    });
+    expect(server.child.pid).toBe(pid);
+    expect(attempts.some((a) => a.outcome === 503)).toBe(true);
+    await expectNothingLost(attempts);
+  }, 180_000);
+
+  it('goes on in the same process when Postgres terminates its connections, again and again', async () => {
+    const pid = server.child.pid;
+    const attempts = await underLoad(async () => {
+      for (let i = 0; i < 5; i++) {
+        await ledger`select pg_terminate_backend(pid) from pg_stat_activity
+          where datname = 'tekana' and application_name <> 'tekana-faults' and pid <> pg_backend_pid()`;
+        await sleep(500);
+      }
+    });
+    expect(server.child.pid).toBe(pid);
+    await expectNothingLost(attempts);
+  }, 180_000);
+
+  it('answers 503 by the deadline while Postgres is silent (SIGSTOP) for longer than it', async () => {
+    const attempts = await underLoad(async () => {
+      pg.freeze();
+      await sleep(REQUEST_TIMEOUT_MS * 2);
+      pg.thaw();
+    });
+    expect(attempts.some((a) => a.outcome === 503)).toBe(true);
+    await expectNothingLost(attempts);
+  }, 180_000);
+
+  it('goes on posting while Redis is killed -9, and delivers the notices once it is back', async () => {
+    const attempts = await underLoad(async () => {
+      await redis.crash();
+      await sleep(3_000);
+      await redis.start();
+    });
+    expect(attempts.filter((a) => a.outcome !== 201)).toEqual([]);
+    await expectNothingLost(attempts);
+  }, 180_000);
+
+  it('delivers every notice once when the SMS worker is killed -9 mid-delivery', async () => {
+    gatewayDelayMs = 300;
+    const attempts = await underLoad(async () => {
+      const posts = gateway.posts.length;
+      // Killed while the gateway holds some of its posts unanswered.
+      for (const deadline = Date.now() + 10_000; gateway.posts.length === posts && Date.now() < deadline; )
+        await sleep(20);
+      worker.child.kill('SIGKILL');
+      await worker.exited(5_000);
+      gatewayDelayMs = 0;
+      worker = spawnSource('apps/sms-worker/src/main.ts', env);
+    });
+    expect(attempts.filter((a) => a.outcome !== 201)).toEqual([]);
+    // A job whose worker died is taken up again once its lock expires (BullMQ's stalled-job check, 30 s).
+    await expectNothingLost(attempts);
+  }, 240_000);
+});
