@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { type AppRouter, registerCustomer } from '@tekana/api';
+import { type AppRouter, createAdmin } from '@tekana/api';
 import type { Customer, Page, RegisterInput, Wallet } from '@tekana/contracts';
-import { createDatabase, verifyLedger } from '@tekana/db';
+import { createDatabase, systemActor, verifyLedger } from '@tekana/db';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import pino from 'pino';
 import postgres from 'postgres';
@@ -209,7 +209,8 @@ export async function registerAndSignIn(
 /** An admin, made the way `pnpm admin:create` makes one, then signed in like anyone else. */
 export async function createAdminAndSignIn(server: TestServer): Promise<SignedIn> {
   const input = newCustomerInput({ firstName: 'Admin' });
-  const customer = await registerCustomer(server.runtime.database, input, 'ADMIN');
+  const { database } = server.runtime;
+  const customer = await createAdmin(database, input, await systemActor(database.db));
   const token = await signIn(server, input.email, input.phoneNumber, input.password);
   return { token, customer, password: input.password };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { registerCustomer } from '@tekana/api';
+import { createAdmin } from '@tekana/api';
 import type { Customer, Transaction, TransactionCreateInput, Wallet } from '@tekana/contracts';
-import { createDatabase } from '@tekana/db';
+import { createDatabase, systemActor } from '@tekana/db';
 import { inject } from 'vitest';
 import type { FakeSmsGateway } from '../../../test/fake-sms-gateway';
 import { newCustomerInput } from './harness';
@@ -87,7 +87,9 @@ export async function adminToken(
 ): Promise<string> {
   const input = newCustomerInput({ firstName: 'Admin' });
   const database = createDatabase({ databaseUrl, dataDir: '' });
-  await registerCustomer(database, input, 'ADMIN').finally(() => database.close());
+  await systemActor(database.db)
+    .then((createdBy) => createAdmin(database, input, createdBy))
+    .finally(() => database.close());
   const since = gateway.posts.length;
   const login = await rest(base, 'POST', '/customers/login', {
     email: input.email,

@@ -6,7 +6,7 @@ export * from './ports/rate-limiter';
 export * from './ports/sms-queue';
 export { type AppRouter, appRouter } from './root';
 export { createServices, type ServiceDeps, type Services } from './services';
-export { registerCustomer, signAccessToken } from './services/auth';
+export { createAdmin, signAccessToken } from './services/auth';
 export { createLedgerService, type LedgerService } from './services/ledger';
 export { createNoticeRelay, type NoticeRelay } from './services/notice-relay';
 export { type Actor, type Context, createCallerFactory, type Meta } from './trpc';

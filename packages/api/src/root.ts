@@ -1,3 +1,4 @@
+import { auditRouter } from './routers/audit';
 import { customerRouter } from './routers/customer';
 import { transactionRouter } from './routers/transaction';
 import { transactionTypeRouter } from './routers/transactionType';
@@ -11,6 +12,7 @@ export const appRouter = createTRPCRouter({
   wallet: walletRouter,
   transactionType: transactionTypeRouter,
   transaction: transactionRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,4 +1,5 @@
 export * from './account-number';
+export * from './audit';
 export * from './common';
 export * from './customer';
 export * from './enums';

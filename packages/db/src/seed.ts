@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { CURRENCY_CODES, makeAccountNumber } from '@tekana/contracts';
+import { type Actor, CURRENCY_CODES, makeAccountNumber } from '@tekana/contracts';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from './handle';
 import { customers, transactionTypes, wallets, walletTypeRules, walletTypes } from './schema';
@@ -137,4 +137,18 @@ export async function findFloatWallet(db: Db, currencyCode: (typeof CURRENCY_COD
     )
     .limit(1);
   return row?.wallet;
+}
+
+/**
+ * The system account as the actor of what no signed-in person does: `pnpm admin:create` is run by
+ * whoever holds the database's credentials, and the audit log records it as the system's act.
+ */
+export async function systemActor(db: Db): Promise<Actor> {
+  const [row] = await db
+    .select({ id: customers.id })
+    .from(customers)
+    .where(eq(customers.role, 'SYSTEM'))
+    .limit(1);
+  if (!row) throw new Error('The system account is missing: the database was not migrated and seeded');
+  return { id: row.id, role: 'SYSTEM' };
 }

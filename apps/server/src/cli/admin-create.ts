@@ -1,12 +1,16 @@
 import { parseArgs } from 'node:util';
-import { registerCustomer } from '@tekana/api';
+import { createAdmin } from '@tekana/api';
 import { registerInput } from '@tekana/contracts';
+import { systemActor } from '@tekana/db';
 import { runCommand, withDatabase } from './run-command';
 
 const usage =
   'Usage: pnpm admin:create --email E --phone P --password X --first-name F --last-name L --id-number N [--id-type NID|PASSPORT] [--gender FEMALE|MALE]';
 
-/** `pnpm admin:create`: the first admin (there is no built-in default account). Migrates first, so it works on a new database. */
+/**
+ * `pnpm admin:create`: the first admin (there is no built-in default account). Migrates first, so it works
+ * on a new database. Audited as admin.create by the system account.
+ */
 runCommand(async () => {
   const { values } = parseArgs({
     options: {
@@ -37,7 +41,7 @@ runCommand(async () => {
     return 2;
   }
   return withDatabase(async (database) => {
-    const admin = await registerCustomer(database, parsed.data, 'ADMIN');
+    const admin = await createAdmin(database, parsed.data, await systemActor(database.db));
     process.stdout.write(
       `Admin ${admin.email} created (id ${admin.id}). Log in with POST /api/v1/customers/login.\n`,
     );

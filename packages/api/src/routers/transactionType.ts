@@ -31,7 +31,7 @@ export const transactionTypeRouter = {
     })
     .input(transactionTypeCreateInput)
     .output(transactionTypeSchema)
-    .mutation(({ ctx, input }) => ctx.services.transactionTypes.create(input)),
+    .mutation(({ ctx, input }) => ctx.services.transactionTypes.create(ctx.actor, input)),
 
   list: customerProcedure
     .meta({
@@ -60,7 +60,7 @@ export const transactionTypeRouter = {
     })
     .input(transactionTypeStatusInput)
     .output(transactionTypeSchema)
-    .mutation(({ ctx, input }) => ctx.services.transactionTypes.setStatus(input)),
+    .mutation(({ ctx, input }) => ctx.services.transactionTypes.setStatus(ctx.actor, input)),
 
   setRule: adminProcedure
     .meta({
@@ -75,7 +75,7 @@ export const transactionTypeRouter = {
     })
     .input(ruleSetInput)
     .output(ruleSchema)
-    .mutation(({ ctx, input }) => ctx.services.rules.set(input)),
+    .mutation(({ ctx, input }) => ctx.services.rules.set(ctx.actor, input)),
 
   rules: customerProcedure
     .meta({

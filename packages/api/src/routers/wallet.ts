@@ -63,5 +63,5 @@ export const walletRouter = {
     })
     .input(walletStatusInput)
     .output(walletSchema)
-    .mutation(({ ctx, input }) => ctx.services.wallets.setStatus(input)),
+    .mutation(({ ctx, input }) => ctx.services.wallets.setStatus(ctx.actor, input)),
 } satisfies TRPCRouterRecord;

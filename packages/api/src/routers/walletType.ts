@@ -19,7 +19,7 @@ export const walletTypeRouter = {
     })
     .input(walletTypeCreateInput)
     .output(walletTypeSchema)
-    .mutation(({ ctx, input }) => ctx.services.walletTypes.create(input)),
+    .mutation(({ ctx, input }) => ctx.services.walletTypes.create(ctx.actor, input)),
 
   list: customerProcedure
     .meta({

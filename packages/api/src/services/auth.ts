@@ -7,7 +7,7 @@ import {
   type RegisterInput,
   type ValidateOtpInput,
 } from '@tekana/contracts';
-import { customers, type Database, uniqueViolation } from '@tekana/db';
+import { customers, type Database, recordAudit, uniqueViolation } from '@tekana/db';
 import argon2 from 'argon2';
 import { eq, sql } from 'drizzle-orm';
 import { createSigner, createVerifier } from 'fast-jwt';
@@ -15,6 +15,7 @@ import type { Clock } from '../ports/clock';
 import type { OtpStore } from '../ports/otp-store';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { SmsQueue } from '../ports/sms-queue';
+import { auditEntry } from './audit';
 import { toCustomer } from './customer-row';
 import { createVerifiedTokens } from './verified-tokens';
 
@@ -72,7 +73,7 @@ export function createAuthService(deps: AuthDeps) {
   }
 
   return {
-    register: (input: RegisterInput) => registerCustomer(deps.database, input, 'CUSTOMER'),
+    register: (input: RegisterInput) => createAccount(deps.database, input, 'CUSTOMER'),
 
     /** Checks the password, then sends a fresh one-time code by SMS. */
     async login(input: LoginInput, ip: string): Promise<{ otpSent: true; phoneNumber: string }> {
@@ -147,21 +148,34 @@ export async function signAccessToken(key: Uint8Array, actor: Actor, ttl: string
   return sign({ role: actor.role });
 }
 
+/**
+ * Creates an ADMIN account, audited (admin.create) in the same database transaction. `createdBy` is who
+ * made it: an admin, or the system account for `pnpm admin:create`, which no signed-in person runs.
+ */
+export function createAdmin(database: Database, input: RegisterInput, createdBy: Actor): Promise<Customer> {
+  return createAccount(database, input, 'ADMIN', createdBy);
+}
+
 /** Creates an account (argon2id hash); a taken email, phone number or ID number is a 409 naming the field. */
-export async function registerCustomer(
+async function createAccount(
   database: Database,
   input: RegisterInput,
-  role: 'CUSTOMER' | 'ADMIN',
+  ...[role, createdBy]: ['CUSTOMER'] | ['ADMIN', Actor]
 ): Promise<Customer> {
   const passwordHash = await argon2.hash(input.password, { type: argon2.argon2id });
   const { password: _password, ...fields } = input;
   try {
-    const [row] = await database.db
-      .insert(customers)
-      .values({ ...fields, passwordHash, role })
-      .returning();
-    if (!row) throw new Error('insert returned no row');
-    return toCustomer(row);
+    return await database.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(customers)
+        .values({ ...fields, passwordHash, role })
+        .returning();
+      if (!row) throw new Error('insert returned no row');
+      const created = toCustomer(row);
+      if (createdBy)
+        await recordAudit(tx, [auditEntry(createdBy, 'admin.create', created.id, null, created)]);
+      return created;
+    });
   } catch (error) {
     const constraint = uniqueViolation(error);
     if (constraint === undefined) throw error;

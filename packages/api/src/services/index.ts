@@ -1,4 +1,5 @@
 import type { Logger } from '../ports/logger';
+import { createAuditService } from './audit';
 import { type AuthDeps, createAuthService } from './auth';
 import { createCustomerService } from './customers';
 import { createLedgerService, type LedgerDeps } from './ledger';
@@ -25,6 +26,7 @@ export function createServices(deps: ServiceDeps) {
     /** Started by the server; moves committed notices from the outbox to the SMS queue. */
     noticeRelay,
     transactions: createTransactionService(deps),
+    audit: createAuditService(deps),
   };
 }
 

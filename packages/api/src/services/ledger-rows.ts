@@ -1,5 +1,12 @@
 import type { Rule, Transaction, TransactionType, Wallet, WalletType } from '@tekana/contracts';
-import type { transactions, transactionTypes, wallets, walletTypeRules, walletTypes } from '@tekana/db';
+import type {
+  NewPosting,
+  transactions,
+  transactionTypes,
+  wallets,
+  walletTypeRules,
+  walletTypes,
+} from '@tekana/db';
 
 /** Ledger rows as the API shows them: the old API's field names, dates as ISO strings, no request hash. */
 export function toWalletType(row: typeof walletTypes.$inferSelect): WalletType {
@@ -49,6 +56,11 @@ export function toRule(row: typeof walletTypeRules.$inferSelect): Rule {
 }
 
 export function toTransaction(row: typeof transactions.$inferSelect): Transaction {
+  return { ...toPostingFields(row), createdAt: row.createdAt.toISOString() };
+}
+
+/** A posting as the API shows it but for its time, which the database gives only when it writes the row. */
+export function toPostingFields(row: NewPosting): Omit<Transaction, 'createdAt'> {
   return {
     id: row.id,
     referenceNumber: row.referenceNumber,
@@ -64,6 +76,5 @@ export function toTransaction(row: typeof transactions.$inferSelect): Transactio
     status: row.status,
     statusMessage: row.statusMessage,
     reversalOf: row.reversalOf,
-    createdAt: row.createdAt.toISOString(),
   };
 }

@@ -150,7 +150,7 @@ async function step(world: Awaited<ReturnType<typeof newWorld>>, model: Model, a
       return post('PAYMENT', ownerOf(a.from), a.from, 3, a.amount);
     case 'toggle': {
       const status = model.active[a.wallet] ? 'INACTIVE' : 'ACTIVE';
-      await bed.services.wallets.setStatus({ id: world.ids[a.wallet] ?? '', status });
+      await bed.services.wallets.setStatus(bed.admin, { id: world.ids[a.wallet] ?? '', status });
       model.active[a.wallet] = status === 'ACTIVE';
       return;
     }

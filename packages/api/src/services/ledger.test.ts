@@ -29,10 +29,15 @@ async function postedUnder(externalReferenceNumber: string) {
 /** A transaction type of this test's own, so that switching it off never disturbs another test. */
 async function ownTransferType(limits = { minimumAmount: 1, maximumAmount: 1_000_000 }) {
   const code = `T_${randomBytes(5).toString('hex').toUpperCase()}`;
-  const type = await bed.services.transactionTypes.create({ code, name: code, ...limits, status: 'ACTIVE' });
+  const type = await bed.services.transactionTypes.create(bed.admin, {
+    code,
+    name: code,
+    ...limits,
+    status: 'ACTIVE',
+  });
   const personal = (await bed.services.walletTypes.list({ code: 'PERSONAL' })).items[0];
   if (!personal) throw new Error('no PERSONAL wallet type');
-  await bed.services.rules.set({
+  await bed.services.rules.set(bed.admin, {
     transactionTypeId: type.id,
     walletTypeId: personal.id,
     debitAllowed: true,
@@ -143,7 +148,7 @@ describe('refusing a posting (422, nothing posted)', () => {
   it('refuses a posting that touches an INACTIVE or DORMANT wallet', async () => {
     const alice = await bed.fundedCustomer(100);
     const bob = await bed.fundedCustomer(0);
-    await bed.services.wallets.setStatus({ id: bob.wallet.id, status: 'DORMANT' });
+    await bed.services.wallets.setStatus(bed.admin, { id: bob.wallet.id, status: 'DORMANT' });
     await expectRefused(
       bed.services.ledger.post(
         alice.customer,
@@ -151,8 +156,8 @@ describe('refusing a posting (422, nothing posted)', () => {
       ),
       'WALLET_INACTIVE',
     );
-    await bed.services.wallets.setStatus({ id: bob.wallet.id, status: 'ACTIVE' });
-    await bed.services.wallets.setStatus({ id: alice.wallet.id, status: 'INACTIVE' });
+    await bed.services.wallets.setStatus(bed.admin, { id: bob.wallet.id, status: 'ACTIVE' });
+    await bed.services.wallets.setStatus(bed.admin, { id: alice.wallet.id, status: 'INACTIVE' });
     await expectRefused(
       bed.services.ledger.post(
         alice.customer,
@@ -192,7 +197,7 @@ describe('refusing a posting (422, nothing posted)', () => {
     const type = await ownTransferType();
     const alice = await bed.fundedCustomer(100);
     const bob = await bed.fundedCustomer(0);
-    await bed.services.transactionTypes.setStatus({ id: type.id, status: 'INACTIVE' });
+    await bed.services.transactionTypes.setStatus(bed.admin, { id: type.id, status: 'INACTIVE' });
     await expectRefused(
       bed.services.ledger.post(
         alice.customer,
@@ -486,8 +491,8 @@ describe('reversing a transaction', () => {
       alice.customer,
       posting(type.code, alice.wallet.id, bob.wallet.id, 300, bed.ref()),
     );
-    await bed.services.transactionTypes.setStatus({ id: type.id, status: 'INACTIVE' });
-    await bed.services.wallets.setStatus({ id: bob.wallet.id, status: 'INACTIVE' });
+    await bed.services.transactionTypes.setStatus(bed.admin, { id: type.id, status: 'INACTIVE' });
+    await bed.services.wallets.setStatus(bed.admin, { id: bob.wallet.id, status: 'INACTIVE' });
     const reversal = await bed.services.ledger.reverse(bed.admin, {
       id: original.id,
       statusMessage: 'Fraud',

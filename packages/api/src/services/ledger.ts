@@ -16,6 +16,7 @@ import {
   type Database,
   findTransaction,
   insertNotices,
+  insertTransactionAudits,
   lockWalletsInIdOrder,
   markReversed,
   PostingKeyTakenError,
@@ -23,6 +24,7 @@ import {
   writePosting,
 } from '@tekana/db';
 import type { Clock } from '../ports/clock';
+import { auditEntry } from './audit';
 import { makeReferenceNumber } from './generated-numbers';
 import { outboxNoticesFor } from './ledger-notices';
 import { toTransaction } from './ledger-rows';
@@ -62,6 +64,16 @@ function reversalFingerprint(actor: Actor, originalId: string): string {
   return createHash('sha256')
     .update(JSON.stringify(['reverse', actor.id, originalId]))
     .digest('hex');
+}
+
+/**
+ * A reversal's audit row is about the original, the transaction the admin named: before, as it was;
+ * after, REVERSED, with the reversal posting that undid it.
+ */
+function reversalAudit(actor: Actor, original: TransactionRow, reversal: TransactionRow) {
+  const before = toTransaction(original);
+  const after = { ...before, status: 'REVERSED', reversal: toTransaction(reversal) };
+  return auditEntry(actor, 'transaction.reverse', original.id, before, after);
 }
 
 const NO_ANSWER: PostingResult = { ok: false, error: new Error('ledger: the engine gave no answer') };
@@ -169,6 +181,7 @@ export function createLedgerService(deps: LedgerDeps) {
             credited.currentBalance = reversal.creditedWalletBalance;
             await markReversed(run, original.id);
             await insertNotices(run, outboxNoticesFor(reversal, debited, credited));
+            await insertTransactionAudits(run, [reversalAudit(actor, original, reversal)]);
             return reversal;
           });
           deps.wakeNoticeRelay?.();

@@ -3,6 +3,7 @@ import { DomainError } from '@tekana/contracts';
 import type { LockedWallet, TransactionTypeWithRules } from '@tekana/db';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { toPostingFields } from './ledger-rows';
 import { type BatchPlan, type PostingGroup, type PostingRequest, planBatch } from './posting-batch';
 
 // Four wallets in memory: three that may not go below 0, and a float that may.
@@ -230,7 +231,7 @@ describe('planBatch, against a sequential model', () => {
     );
   });
 
-  it('leaves every balance, key and notice of a refused atomic group as if it had never come', () => {
+  it('leaves every balance, key, notice and audit row of a refused atomic group as if it had never come', () => {
     fc.assert(
       fc.property(batchCase, (c) => {
         const whole = plan(c);
@@ -252,8 +253,45 @@ describe('planBatch, against a sequential model', () => {
         expect(whole.outcomes.filter((_, g) => !refused[g]).map((group) => group.map(codeOf))).toEqual(
           without.outcomes.map((group) => group.map(codeOf)),
         );
+        expect(whole.audits.map((a) => a.after?.externalReferenceNumber)).toEqual(
+          without.audits.map((a) => a.after?.externalReferenceNumber),
+        );
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('audits each new posting of an admin as the posting, and none that is a replay or refused', () => {
+    fc.assert(
+      fc.property(batchCase, (c) => {
+        const { postings, audits } = plan(c);
+        expect(audits).toEqual(
+          postings.map((p) => ({
+            actorId: admin.id,
+            actorRole: 'ADMIN',
+            action: 'transaction.post',
+            entityType: 'transaction',
+            entityId: p.id,
+            before: null,
+            after: toPostingFields(p),
+          })),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('audits no posting of a customer, beside an admin’s in the same batch', () => {
+    const customer: Actor = { id: 'owner-0', role: 'CUSTOMER' };
+    const byCustomer = { ...requestOf({ from: 0, to: 1, amount: 10, key: 1 }), actor: customer };
+    const byAdmin = requestOf({ from: FLOAT, to: 2, amount: 20, key: 2 });
+    const groups = [byCustomer, byAdmin].map((request) => ({ atomic: false, requests: [request] }));
+    const { postings, audits } = planBatch(
+      groups,
+      { transactionTypes: [transfer], wallets: lockedWallets([50, 0, 0, 0]), earlier: [] },
+      () => 'REF',
+    );
+    expect(postings).toHaveLength(2);
+    expect(audits.map((a) => a.after?.externalReferenceNumber)).toEqual(['key-2']);
   });
 });

@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { type Actor, DomainError, type TransactionCreateInput } from '@tekana/contracts';
 import type {
   LockedWallet,
+  NewAuditEntry,
   NewOutboxNotice,
   NewPosting,
   TransactionRow,
   TransactionTypeWithRules,
 } from '@tekana/db';
+import { auditEntry } from './audit';
 import { outboxNoticesFor } from './ledger-notices';
+import { toPostingFields } from './ledger-rows';
 import { authorizePosting, postingRefusal } from './posting-checks';
 
 /** One posting asked for, with its idempotency fingerprint. */
@@ -37,6 +40,8 @@ export type BatchPlan = {
   balanceChanges: Map<string, number>;
   balancesAfter: Map<string, number>;
   notices: NewOutboxNotice[];
+  /** One per posting an admin made (a deposit, a withdrawal, any other); none for customers' postings. */
+  audits: NewAuditEntry[];
 };
 
 /** A refusal inside an atomic bulk: nothing of it posts, and the caller learns which item failed. */
@@ -78,6 +83,7 @@ export function planBatch(
   );
   const postings: NewPosting[] = [];
   const notices: NewOutboxNotice[] = [];
+  const audits: NewAuditEntry[] = [];
 
   function apply({ actor, input, requestHash }: PostingRequest): NewPosting | TransactionRow {
     if (input.debitedWalletId === input.creditedWalletId) {
@@ -118,12 +124,15 @@ export function planBatch(
     postings.push(posting);
     posted.set(posting.externalReferenceNumber, posting);
     notices.push(...outboxNoticesFor(posting, debited, credited));
+    if (actor.role === 'ADMIN') {
+      audits.push(auditEntry(actor, 'transaction.post', posting.id, null, toPostingFields(posting)));
+    }
     return posting;
   }
 
   /** Runs a group; on a refusal in an atomic group, puts every wallet, key and row back as it was. */
   function applyGroup(group: PostingGroup): PostingOutcome[] {
-    const mark = { postings: postings.length, notices: notices.length };
+    const mark = { postings: postings.length, notices: notices.length, audits: audits.length };
     // Only an atomic group may have to be undone; its wallets are at most twice its size.
     const balances = group.atomic ? balancesOf(group, snapshot.wallets) : new Map<string, number>();
     const outcomes: PostingOutcome[] = [];
@@ -138,6 +147,7 @@ export function planBatch(
         }
         for (const undone of postings.splice(mark.postings)) posted.delete(undone.externalReferenceNumber);
         notices.splice(mark.notices);
+        audits.splice(mark.audits);
         for (const [id, balance] of balances) {
           const wallet = snapshot.wallets.get(id);
           if (wallet) wallet.currentBalance = balance;
@@ -158,7 +168,7 @@ export function planBatch(
     balanceChanges.set(id, delta);
     balancesAfter.set(id, wallet.currentBalance);
   }
-  return { outcomes, postings, balanceChanges, balancesAfter, notices };
+  return { outcomes, postings, balanceChanges, balancesAfter, notices, audits };
 }
 
 function balancesOf(group: PostingGroup, wallets: Map<string, LockedWallet>): Map<string, number> {

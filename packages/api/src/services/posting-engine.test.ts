@@ -25,7 +25,7 @@ async function postedUnder(externalReferenceNumber: string) {
 /** A transaction type of this file's own, allowed on PERSONAL wallets, so a rule change here disturbs no other test. */
 async function ownTransferType() {
   const code = `E_${randomBytes(5).toString('hex').toUpperCase()}`;
-  const type = await bed.services.transactionTypes.create({
+  const type = await bed.services.transactionTypes.create(bed.admin, {
     code,
     name: code,
     minimumAmount: 1,
@@ -35,7 +35,7 @@ async function ownTransferType() {
   const personal = (await bed.services.walletTypes.list({ code: 'PERSONAL' })).items[0];
   if (!personal) throw new Error('no PERSONAL wallet type');
   const allow = (debitAllowed: boolean) =>
-    bed.services.rules.set({
+    bed.services.rules.set(bed.admin, {
       transactionTypeId: type.id,
       walletTypeId: personal.id,
       debitAllowed,

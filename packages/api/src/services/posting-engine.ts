@@ -6,6 +6,7 @@ import {
   findPostingsByKeys,
   insertNotices,
   insertPostings,
+  insertTransactionAudits,
   isLostRace,
   isRefusedValue,
   lockWalletsInIdOrder,
@@ -56,7 +57,8 @@ function retryable(error: unknown): boolean {
  * engine a posting goes at the next turn of the event loop (no timer), so calls that arrive together (a
  * tRPC batch, a bulk request) share one. A batch is one database transaction of a handful of statements
  * whatever its size: reference data read once, every wallet locked in id order in one statement, the
- * postings applied in memory by the pure checks, rows, balances and notices written in one statement each.
+ * postings applied in memory by the pure checks, rows, balances and notices written in one statement each,
+ * and the audit rows of admins' postings in one more when there are any.
  */
 export function createPostingEngine(deps: PostingEngineDeps) {
   const maxBatchPostings = deps.maxBatchPostings ?? 512;
@@ -139,12 +141,16 @@ export function createPostingEngine(deps: PostingEngineDeps) {
       const plan = planBatch(entries, { transactionTypes, wallets, earlier }, deps.newReference);
       let createdAt = new Map<string, Date>();
       if (plan.postings.length > 0) {
-        const [inserted, balances] = await Promise.all([
+        // The audit rows read their postings' times, so they are issued after the postings' insert.
+        const [inserted, balances, , audited] = await Promise.all([
           insertPostings(run, plan.postings),
           applyBalanceChanges(run, plan.balanceChanges),
           insertNotices(run, plan.notices),
+          insertTransactionAudits(run, plan.audits),
         ]);
         if (inserted.size !== plan.postings.length) throw new PostingKeyTakenError();
+        if (audited !== plan.audits.length)
+          throw new Error('posting engine: an admin posting was not audited');
         for (const [id, balance] of plan.balancesAfter) {
           if (balances.get(id) !== balance) throw new Error(`posting engine: wallet ${id} balance drifted`);
         }

@@ -1,6 +1,7 @@
-import { DomainError, type Rule, type RuleListInput, type RuleSetInput } from '@tekana/contracts';
-import { type Database, transactionTypes, walletTypeRules, walletTypes } from '@tekana/db';
+import { type Actor, DomainError, type Rule, type RuleListInput, type RuleSetInput } from '@tekana/contracts';
+import { type Database, recordAudit, transactionTypes, walletTypeRules, walletTypes } from '@tekana/db';
 import { and, eq } from 'drizzle-orm';
+import { auditEntry } from './audit';
 import { toRule } from './ledger-rows';
 
 export type RuleService = ReturnType<typeof createRuleService>;
@@ -12,8 +13,11 @@ export type RuleService = ReturnType<typeof createRuleService>;
 export function createRuleService({ database }: { database: Database }) {
   const { db } = database;
   return {
-    /** Upsert: the rule for this (transaction type, wallet type) pair becomes exactly the input. */
-    async set(input: RuleSetInput): Promise<Rule> {
+    /**
+     * Upsert: the rule for this (transaction type, wallet type) pair becomes exactly the input. Audited as
+     * rule.create or rule.update, the entity id being the pair `<transactionTypeId>:<walletTypeId>`.
+     */
+    async set(actor: Actor, input: RuleSetInput): Promise<Rule> {
       const [[transactionType], [walletType]] = await Promise.all([
         db
           .select({ id: transactionTypes.id })
@@ -24,16 +28,36 @@ export function createRuleService({ database }: { database: Database }) {
       if (!transactionType) throw new DomainError('NOT_FOUND', 'No such transaction type');
       if (!walletType) throw new DomainError('NOT_FOUND', 'No such wallet type');
       const { debitAllowed, creditAllowed } = input;
-      const [row] = await db
-        .insert(walletTypeRules)
-        .values(input)
-        .onConflictDoUpdate({
-          target: [walletTypeRules.transactionTypeId, walletTypeRules.walletTypeId],
-          set: { debitAllowed, creditAllowed },
-        })
-        .returning();
-      if (!row) throw new Error('upsert returned no row');
-      return toRule(row);
+      const key = and(
+        eq(walletTypeRules.transactionTypeId, input.transactionTypeId),
+        eq(walletTypeRules.walletTypeId, input.walletTypeId),
+      );
+      const entityId = `${input.transactionTypeId}:${input.walletTypeId}`;
+      return db.transaction(async (tx) => {
+        // Two tries at most: a rule another admin inserts meanwhile makes ours an update of theirs.
+        for (let attempt = 1; attempt <= 2; attempt++) {
+          // Locked, so that the audit's "before" is what this change replaced.
+          const [old] = await tx.select().from(walletTypeRules).where(key).for('no key update');
+          if (old) {
+            const [row] = await tx
+              .update(walletTypeRules)
+              .set({ debitAllowed, creditAllowed })
+              .where(key)
+              .returning();
+            if (!row) throw new Error('update returned no row');
+            const [before, after] = [toRule(old), toRule(row)];
+            await recordAudit(tx, [auditEntry(actor, 'rule.update', entityId, before, after)]);
+            return after;
+          }
+          const [row] = await tx.insert(walletTypeRules).values(input).onConflictDoNothing().returning();
+          if (row) {
+            const created = toRule(row);
+            await recordAudit(tx, [auditEntry(actor, 'rule.create', entityId, null, created)]);
+            return created;
+          }
+        }
+        throw new Error('rule set: the rule was neither found nor inserted');
+      });
     },
 
     async list(input: RuleListInput): Promise<Rule[]> {

@@ -1,4 +1,5 @@
 import {
+  type Actor,
   DomainError,
   type Page,
   type TransactionType,
@@ -6,8 +7,9 @@ import {
   type TransactionTypeListInput,
   type TransactionTypeStatusInput,
 } from '@tekana/contracts';
-import { type Database, listPage, transactionTypes, uniqueViolation } from '@tekana/db';
+import { type Database, listPage, recordAudit, transactionTypes, uniqueViolation } from '@tekana/db';
 import { eq } from 'drizzle-orm';
+import { auditEntry } from './audit';
 import { toTransactionType } from './ledger-rows';
 
 export type TransactionTypeService = ReturnType<typeof createTransactionTypeService>;
@@ -15,11 +17,15 @@ export type TransactionTypeService = ReturnType<typeof createTransactionTypeServ
 /** DEPOSIT, WITHDRAWAL, TRANSFER, PAYMENT and any an admin adds: amount limits and a status. */
 export function createTransactionTypeService({ database }: { database: Database }) {
   return {
-    async create(input: TransactionTypeCreateInput): Promise<TransactionType> {
+    async create(actor: Actor, input: TransactionTypeCreateInput): Promise<TransactionType> {
       try {
-        const [row] = await database.db.insert(transactionTypes).values(input).returning();
-        if (!row) throw new Error('insert returned no row');
-        return toTransactionType(row);
+        return await database.db.transaction(async (tx) => {
+          const [row] = await tx.insert(transactionTypes).values(input).returning();
+          if (!row) throw new Error('insert returned no row');
+          const created = toTransactionType(row);
+          await recordAudit(tx, [auditEntry(actor, 'transactionType.create', created.id, null, created)]);
+          return created;
+        });
       } catch (error) {
         if (uniqueViolation(error) === undefined) throw error;
         throw new DomainError('CONFLICT', `A transaction type with code ${input.code} already exists`);
@@ -44,14 +50,19 @@ export function createTransactionTypeService({ database }: { database: Database 
     },
 
     /** An INACTIVE type refuses new postings (TRANSACTION_TYPE_INACTIVE); its past postings stay as they are. */
-    async setStatus(input: TransactionTypeStatusInput): Promise<TransactionType> {
-      const [row] = await database.db
-        .update(transactionTypes)
-        .set({ status: input.status })
-        .where(eq(transactionTypes.id, input.id))
-        .returning();
-      if (!row) throw new DomainError('NOT_FOUND', 'No such transaction type');
-      return toTransactionType(row);
+    async setStatus(actor: Actor, input: TransactionTypeStatusInput): Promise<TransactionType> {
+      return database.db.transaction(async (tx) => {
+        const byId = eq(transactionTypes.id, input.id);
+        // Locked, so that the audit's "before" is what this change replaced; with the lock the update
+        // takes anyway, which lets postings' foreign-key checks on this row go on meanwhile.
+        const [old] = await tx.select().from(transactionTypes).where(byId).for('no key update');
+        if (!old) throw new DomainError('NOT_FOUND', 'No such transaction type');
+        const [row] = await tx.update(transactionTypes).set({ status: input.status }).where(byId).returning();
+        if (!row) throw new Error('update returned no row');
+        const [before, after] = [toTransactionType(old), toTransactionType(row)];
+        await recordAudit(tx, [auditEntry(actor, 'transactionType.setStatus', row.id, before, after)]);
+        return after;
+      });
     },
   };
 }

@@ -1,12 +1,14 @@
 import {
+  type Actor,
   DomainError,
   type Page,
   type WalletType,
   type WalletTypeCreateInput,
   type WalletTypeListInput,
 } from '@tekana/contracts';
-import { type Database, listPage, uniqueViolation, walletTypes } from '@tekana/db';
+import { type Database, listPage, recordAudit, uniqueViolation, walletTypes } from '@tekana/db';
 import { eq } from 'drizzle-orm';
+import { auditEntry } from './audit';
 import { toWalletType } from './ledger-rows';
 
 export type WalletTypeService = ReturnType<typeof createWalletTypeService>;
@@ -14,11 +16,15 @@ export type WalletTypeService = ReturnType<typeof createWalletTypeService>;
 /** Kinds of wallet (PERSONAL, MERCHANT, FLOAT, ...) with their per-transaction limits. Admins create them. */
 export function createWalletTypeService({ database }: { database: Database }) {
   return {
-    async create(input: WalletTypeCreateInput): Promise<WalletType> {
+    async create(actor: Actor, input: WalletTypeCreateInput): Promise<WalletType> {
       try {
-        const [row] = await database.db.insert(walletTypes).values(input).returning();
-        if (!row) throw new Error('insert returned no row');
-        return toWalletType(row);
+        return await database.db.transaction(async (tx) => {
+          const [row] = await tx.insert(walletTypes).values(input).returning();
+          if (!row) throw new Error('insert returned no row');
+          const created = toWalletType(row);
+          await recordAudit(tx, [auditEntry(actor, 'walletType.create', created.id, null, created)]);
+          return created;
+        });
       } catch (error) {
         if (uniqueViolation(error) === undefined) throw error;
         throw new DomainError('CONFLICT', `A wallet type with code ${input.code} already exists`);

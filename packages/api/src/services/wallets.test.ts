@@ -20,7 +20,7 @@ const uniqueCode = (prefix: string) => `${prefix}_${randomBytes(5).toString('hex
 describe('wallet types', () => {
   it('lets an admin create a wallet type, listed by its code', async () => {
     const code = uniqueCode('SAVINGS');
-    const created = await bed.services.walletTypes.create({
+    const created = await bed.services.walletTypes.create(bed.admin, {
       code,
       name: 'Savings',
       minimumTransactionAmount: 100,
@@ -39,8 +39,8 @@ describe('wallet types', () => {
       maximumTransactionAmount: 10,
       allowNegativeBalance: false,
     };
-    await bed.services.walletTypes.create(input);
-    expect(await outcomeOf(bed.services.walletTypes.create(input))).toBe('CONFLICT');
+    await bed.services.walletTypes.create(bed.admin, input);
+    expect(await outcomeOf(bed.services.walletTypes.create(bed.admin, input))).toBe('CONFLICT');
   });
 
   it('filters wallet types on allowNegativeBalance', async () => {
@@ -158,9 +158,9 @@ describe('wallets', () => {
   it("lets an admin change a wallet's status", async () => {
     const customer = await bed.makeCustomer();
     const wallet = await bed.openWallet(customer);
-    expect((await bed.services.wallets.setStatus({ id: wallet.id, status: 'DORMANT' })).status).toBe(
-      'DORMANT',
-    );
+    expect(
+      (await bed.services.wallets.setStatus(bed.admin, { id: wallet.id, status: 'DORMANT' })).status,
+    ).toBe('DORMANT');
     const dormant = await bed.services.wallets.list(bed.admin, {
       customerId: customer.id,
       status: 'DORMANT',
@@ -168,7 +168,10 @@ describe('wallets', () => {
     expect(dormant.items.map((w) => w.id)).toEqual([wallet.id]);
     expect(
       await outcomeOf(
-        bed.services.wallets.setStatus({ id: '00000000-0000-4000-8000-000000000000', status: 'ACTIVE' }),
+        bed.services.wallets.setStatus(bed.admin, {
+          id: '00000000-0000-4000-8000-000000000000',
+          status: 'ACTIVE',
+        }),
       ),
     ).toBe('NOT_FOUND');
   });
@@ -177,7 +180,7 @@ describe('wallets', () => {
 describe('transaction types and rules', () => {
   it('lets an admin create a transaction type and switch it off and on', async () => {
     const code = uniqueCode('AIRTIME');
-    const type = await bed.services.transactionTypes.create({
+    const type = await bed.services.transactionTypes.create(bed.admin, {
       code,
       name: 'Airtime',
       minimumAmount: 100,
@@ -185,9 +188,9 @@ describe('transaction types and rules', () => {
       status: 'ACTIVE',
     });
     expect(type).toMatchObject({ code, minimumAmount: 100, maximumAmount: 50_000, status: 'ACTIVE' });
-    expect((await bed.services.transactionTypes.setStatus({ id: type.id, status: 'INACTIVE' })).status).toBe(
-      'INACTIVE',
-    );
+    expect(
+      (await bed.services.transactionTypes.setStatus(bed.admin, { id: type.id, status: 'INACTIVE' })).status,
+    ).toBe('INACTIVE');
     const inactive = await bed.services.transactionTypes.list({ code, status: 'INACTIVE' });
     expect(inactive.items.map((t) => t.id)).toEqual([type.id]);
     const again = {
@@ -197,11 +200,11 @@ describe('transaction types and rules', () => {
       maximumAmount: 2,
       status: 'ACTIVE',
     } as const;
-    expect(await outcomeOf(bed.services.transactionTypes.create(again))).toBe('CONFLICT');
+    expect(await outcomeOf(bed.services.transactionTypes.create(bed.admin, again))).toBe('CONFLICT');
   });
 
   it('sets a rule by upsert and lists it', async () => {
-    const type = await bed.services.transactionTypes.create({
+    const type = await bed.services.transactionTypes.create(bed.admin, {
       code: uniqueCode('CASHBACK'),
       name: 'Cashback',
       minimumAmount: 1,
@@ -211,8 +214,12 @@ describe('transaction types and rules', () => {
     const personal = (await bed.services.walletTypes.list({ code: 'PERSONAL' })).items[0];
     if (!personal) throw new Error('no PERSONAL');
     const rule = { transactionTypeId: type.id, walletTypeId: personal.id };
-    await bed.services.rules.set({ ...rule, debitAllowed: true, creditAllowed: false });
-    const updated = await bed.services.rules.set({ ...rule, debitAllowed: false, creditAllowed: true });
+    await bed.services.rules.set(bed.admin, { ...rule, debitAllowed: true, creditAllowed: false });
+    const updated = await bed.services.rules.set(bed.admin, {
+      ...rule,
+      debitAllowed: false,
+      creditAllowed: true,
+    });
     expect(updated).toEqual({ ...rule, debitAllowed: false, creditAllowed: true });
     expect(await bed.services.rules.list({ transactionTypeId: type.id })).toEqual([updated]);
   });
@@ -233,7 +240,7 @@ describe('transaction types and rules', () => {
 
   it('answers NOT_FOUND for a rule on an unknown type', async () => {
     const personal = (await bed.services.walletTypes.list({ code: 'PERSONAL' })).items[0];
-    const set = bed.services.rules.set({
+    const set = bed.services.rules.set(bed.admin, {
       transactionTypeId: '00000000-0000-4000-8000-000000000000',
       walletTypeId: personal?.id ?? '',
       debitAllowed: true,

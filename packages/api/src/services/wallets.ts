@@ -8,8 +8,17 @@ import {
   type WalletListInput,
   type WalletStatusInput,
 } from '@tekana/contracts';
-import { customers, type Database, listPage, randomDigits, wallets, walletTypes } from '@tekana/db';
+import {
+  customers,
+  type Database,
+  listPage,
+  randomDigits,
+  recordAudit,
+  wallets,
+  walletTypes,
+} from '@tekana/db';
 import { and, eq, inArray } from 'drizzle-orm';
+import { auditEntry } from './audit';
 import { retryOnCollision } from './generated-numbers';
 import { toWallet } from './ledger-rows';
 
@@ -37,7 +46,10 @@ export function createWalletService({ database, randomDigits: digits = randomDig
   }
 
   return {
-    /** A customer opens a wallet for themselves; an admin for anyone (customerId), or for themselves. */
+    /**
+     * A customer opens a wallet for themselves; an admin for anyone (customerId), or for themselves. An
+     * admin's is audited (wallet.create): a wallet that may go negative creates money.
+     */
     async create(actor: Actor, input: WalletCreateInput): Promise<Wallet> {
       const customerId = input.customerId ?? actor.id;
       if (actor.role !== 'ADMIN' && customerId !== actor.id) {
@@ -55,14 +67,20 @@ export function createWalletService({ database, randomDigits: digits = randomDig
       if (type.allowNegativeBalance && actor.role !== 'ADMIN') {
         throw new DomainError('FORBIDDEN', `Only an admin may open a ${type.code} wallet`);
       }
-      const row = await retryOnCollision(ACCOUNT_NUMBER_KEY, 5, async () => {
-        const accountNumber = makeAccountNumber(digits);
-        const values = { customerId, walletTypeId: type.id, currencyCode: input.currencyCode, accountNumber };
-        const [inserted] = await db.insert(wallets).values(values).returning();
-        return inserted;
-      });
-      if (!row) throw new Error('insert returned no row');
-      return toWallet(row);
+      const opened = { customerId, walletTypeId: type.id, currencyCode: input.currencyCode };
+      // A clash of account numbers aborts the database transaction: each try is one of its own.
+      return retryOnCollision(ACCOUNT_NUMBER_KEY, 5, () =>
+        db.transaction(async (tx) => {
+          const values = { ...opened, accountNumber: makeAccountNumber(digits) };
+          const [row] = await tx.insert(wallets).values(values).returning();
+          if (!row) throw new Error('insert returned no row');
+          const created = toWallet(row);
+          if (actor.role === 'ADMIN') {
+            await recordAudit(tx, [auditEntry(actor, 'wallet.create', created.id, null, created)]);
+          }
+          return created;
+        }),
+      );
     },
 
     async list(actor: Actor, input: WalletListInput): Promise<Page<Wallet>> {
@@ -107,14 +125,19 @@ export function createWalletService({ database, randomDigits: digits = randomDig
     },
 
     /** Admin only: an INACTIVE or DORMANT wallet refuses postings (WALLET_INACTIVE) until made ACTIVE again. */
-    async setStatus(input: WalletStatusInput): Promise<Wallet> {
-      const [row] = await db
-        .update(wallets)
-        .set({ status: input.status })
-        .where(eq(wallets.id, input.id))
-        .returning();
-      if (!row) throw new DomainError('NOT_FOUND', 'No such wallet');
-      return toWallet(row);
+    async setStatus(actor: Actor, input: WalletStatusInput): Promise<Wallet> {
+      return db.transaction(async (tx) => {
+        const byId = eq(wallets.id, input.id);
+        // Locked, so that the audit's "before" is what this change replaced (a posting may move the
+        // balance); with the lock the update takes anyway, not one that would stall foreign-key checks.
+        const [old] = await tx.select().from(wallets).where(byId).for('no key update');
+        if (!old) throw new DomainError('NOT_FOUND', 'No such wallet');
+        const [row] = await tx.update(wallets).set({ status: input.status }).where(byId).returning();
+        if (!row) throw new Error('update returned no row');
+        const [before, after] = [toWallet(old), toWallet(row)];
+        await recordAudit(tx, [auditEntry(actor, 'wallet.setStatus', row.id, before, after)]);
+        return after;
+      });
     },
   };
 }
