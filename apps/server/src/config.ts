@@ -1,5 +1,5 @@
 import { ConfigError, parseEnvironment } from '@tekana/contracts';
-import { checkSmsProviderEnv, smsProviderEnvSchema } from '@tekana/contracts/sms-providers';
+import { checkSmsProviderEnv, smsProviderEnvSchema, smsQueueEnvSchema } from '@tekana/sms';
 import { z } from 'zod';
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
@@ -27,7 +27,6 @@ export const configSchema = z
     DATABASE_POOL_SIZE: int(10, 1),
     DATA_DIR: z.string().min(1).default('.data'),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-    REDIS_PREFIX: z.string().default('tekana:'),
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
     JWT_TTL: z
       .string()
@@ -36,7 +35,7 @@ export const configSchema = z
     OTP_TTL_SECONDS: int(300, 1),
     OTP_MAX_ATTEMPTS: int(5, 1),
     ...smsProviderEnvSchema.shape,
-    SMS_QUEUE_NAME: z.string().min(1).default('sms'),
+    ...smsQueueEnvSchema.shape,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Login: a person retrying a typo gets several tries; a script guessing passwords does not.
     RATE_LIMIT_WINDOW_SECONDS: int(900, 1),

@@ -11,8 +11,8 @@ import {
   type Services,
   systemClock,
 } from '@tekana/api';
-import { createSmsProvider } from '@tekana/contracts/sms-providers';
 import { createDatabase, type Database } from '@tekana/db';
+import { createSmsProvider } from '@tekana/sms';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config';

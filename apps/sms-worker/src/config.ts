@@ -1,5 +1,5 @@
 import { ConfigError, parseEnvironment } from '@tekana/contracts';
-import { checkSmsProviderEnv, smsProviderEnvSchema } from '@tekana/contracts/sms-providers';
+import { checkSmsProviderEnv, smsProviderEnvSchema, smsQueueEnvSchema } from '@tekana/sms';
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -18,9 +18,8 @@ export const configSchema = z
           ? 'REDIS_URL is required: the SMS worker takes its jobs from Redis'
           : 'REDIS_URL must be a redis:// or rediss:// URL',
     }),
-    // Must match the server's REDIS_PREFIX, or the worker listens to a queue nobody fills.
-    REDIS_PREFIX: z.string().default('tekana:'),
-    SMS_QUEUE_NAME: z.string().min(1).default('sms'),
+    // The same variables and defaults as the server's: both name one queue.
+    ...smsQueueEnvSchema.shape,
     SMS_CONCURRENCY: positiveInt(5),
     // The gateway's contracted send rate; shared by every worker on the queue.
     SMS_RATE_PER_SECOND: positiveInt(20),

@@ -1,4 +1,4 @@
-import { createSmsProvider } from '@tekana/contracts/sms-providers';
+import { createSmsProvider } from '@tekana/sms';
 import { pino } from 'pino';
 import { type Config, ConfigError, loadConfig } from './config';
 import { stopOnSignal } from './shutdown';

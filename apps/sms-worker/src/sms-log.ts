@@ -1,3 +1,4 @@
+import { maskPhoneNumber } from '@tekana/sms';
 import type { Job } from 'bullmq';
 
 /** What the logs may say about an SMS job: never its text (it may be an OTP), the recipient only masked. */
@@ -9,8 +10,7 @@ export function smsLogFields(job: Job | undefined) {
 
 /** Enough of a number to tell the country and the line apart in a log, not enough to reach the customer. */
 export function maskRecipient(to: unknown): string | undefined {
-  if (typeof to !== 'string' || to.length < 8) return undefined;
-  return `${to.slice(0, 4)}${'*'.repeat(to.length - 7)}${to.slice(-3)}`;
+  return typeof to === 'string' && to.length >= 8 ? maskPhoneNumber(to) : undefined;
 }
 
 /** The message only, with its cause's ("fetch failed" alone says nothing); an error's other fields may carry job data. */

@@ -1,4 +1,4 @@
-import { createHttpSmsProvider } from '@tekana/contracts/sms-providers';
+import { createHttpSmsProvider } from '@tekana/sms';
 import { pino } from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { type FakeSmsGatewayOptions, startFakeSmsGateway } from '../../../test/fake-sms-gateway';

@@ -1,5 +1,5 @@
-import { type SmsJob, smsJobSchema, smsQueuePrefix } from '@tekana/contracts';
-import type { SmsProvider } from '@tekana/contracts/sms-providers';
+import { type SmsJob, smsJobSchema } from '@tekana/contracts';
+import { type SmsProvider, smsQueuePrefix } from '@tekana/sms';
 import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { failureReason, smsLogFields } from './sms-log';
@@ -17,7 +17,7 @@ export type SmsWorkerOptions = {
 
 /**
  * Takes SMS jobs off the queue and hands them to the provider. Attempts, backoff and keeping failed jobs
- * come from the producer's job options (`SMS_JOB_OPTIONS` in packages/contracts/src/sms.ts); the worker adds concurrency and the send rate.
+ * come from the producer's job options (`SMS_JOB_OPTIONS` in packages/sms/src/queue.ts); the worker adds concurrency and the send rate.
  * `close()` stops taking jobs and waits for the ones in flight.
  */
 export function createSmsWorker(options: SmsWorkerOptions): Worker<unknown, void> {

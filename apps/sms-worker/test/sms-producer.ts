@@ -1,4 +1,5 @@
-import { SMS_JOB_OPTIONS, type SmsJob, smsQueuePrefix } from '@tekana/contracts';
+import type { SmsJob } from '@tekana/contracts';
+import { SMS_JOB_OPTIONS, smsQueuePrefix } from '@tekana/sms';
 import { type JobState, type JobsOptions, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { expect, vi } from 'vitest';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type SmsJob, smsQueuePrefix } from '@tekana/contracts';
+import type { SmsJob } from '@tekana/contracts';
+import { smsQueuePrefix } from '@tekana/sms';
 import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';

@@ -1,11 +1,5 @@
-import {
-  SMS_JOB_OPTIONS,
-  type SmsJob,
-  smsJobPriority,
-  smsJobSchema,
-  smsQueuePrefix,
-} from '@tekana/contracts';
-import type { SmsProvider } from '@tekana/contracts/sms-providers';
+import { type SmsJob, smsJobSchema } from '@tekana/contracts';
+import { SMS_JOB_OPTIONS, type SmsProvider, smsJobPriority, smsQueuePrefix } from '@tekana/sms';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from './logger';

@@ -8,6 +8,7 @@ import {
   type ValidateOtpInput,
 } from '@tekana/contracts';
 import { customers, type Database, recordAudit, uniqueViolation } from '@tekana/db';
+import { maskPhoneNumber } from '@tekana/sms';
 import argon2 from 'argon2';
 import { eq, sql } from 'drizzle-orm';
 import { createSigner, createVerifier } from 'fast-jwt';
@@ -96,7 +97,7 @@ export function createAuthService(deps: AuthDeps) {
         kind: 'OTP',
         text: `Your Tekana code is ${otp}. It expires in ${Math.round(deps.otpTtlSeconds / 60)} minutes. Never share it.`,
       });
-      return { otpSent: true, phoneNumber: maskPhone(row.phoneNumber) };
+      return { otpSent: true, phoneNumber: maskPhoneNumber(row.phoneNumber) };
     },
 
     async validateOtp(input: ValidateOtpInput, ip: string): Promise<{ token: string; customer: Customer }> {
@@ -184,9 +185,4 @@ async function createAccount(
       `A customer with this ${DUPLICATE_FIELD[constraint] ?? 'unique field'} already exists`,
     );
   }
-}
-
-/** Shows enough of the number for the customer to recognise it, not enough to harvest it. */
-function maskPhone(phone: string): string {
-  return `${phone.slice(0, 4)}${'*'.repeat(Math.max(0, phone.length - 7))}${phone.slice(-3)}`;
 }

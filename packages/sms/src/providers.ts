@@ -1,10 +1,9 @@
+import type { SmsJob } from '@tekana/contracts';
 import { z } from 'zod';
-import type { SmsJob } from './sms';
 
 /**
- * How an SMS leaves the system. The worker (production) and the embedded server (in-process) share these,
- * and both may import only contracts, so the providers live here, behind their own entry point so that
- * clients importing the schemas never load them. They need nothing but `fetch`.
+ * How an SMS leaves the system. The worker (production) and the embedded server (in-process) share these.
+ * They need nothing but `fetch`.
  */
 export interface SmsProvider {
   readonly name: string;

@@ -1,0 +1,3 @@
+export * from './phone-mask';
+export * from './providers';
+export * from './queue';
