@@ -1,5 +1,5 @@
-import type { Rule, Transaction, TransactionType, Wallet, WalletType } from '@tekana/contracts';
-import type { transactions, transactionTypes, wallets, walletTypeRules, walletTypes } from '@tekana/db';
+import type { Actor, Rule, Transaction, TransactionType, Wallet, WalletType } from '@tekana/contracts';
+import type { TransactionRow, transactionTypes, wallets, walletTypeRules, walletTypes } from '@tekana/db';
 
 /** Ledger rows as the API shows them: the old API's field names, dates as ISO strings, no request hash. */
 export function toWalletType(row: typeof walletTypes.$inferSelect): WalletType {
@@ -48,7 +48,16 @@ export function toRule(row: typeof walletTypeRules.$inferSelect): Rule {
   };
 }
 
-export function toTransaction(row: typeof transactions.$inferSelect): Transaction {
+/** The customers who own a posting's two wallets; null when unknown, which hides that side. */
+export type PostingOwners = { debitedCustomerId: string | null; creditedCustomerId: string | null };
+
+/**
+ * A posting as `viewer` may see it, the only way a posting leaves the services: an admin sees both
+ * balances; a customer sees a side's balance only when that wallet is theirs (never the payee's, nor the
+ * float's after a deposit), and null for the other side.
+ */
+export function transactionFor(viewer: Actor, row: TransactionRow, owners: PostingOwners): Transaction {
+  const sees = (ownerId: string | null) => viewer.role === 'ADMIN' || ownerId === viewer.id;
   return {
     id: row.id,
     referenceNumber: row.referenceNumber,
@@ -59,8 +68,8 @@ export function toTransaction(row: typeof transactions.$inferSelect): Transactio
     creditedWalletId: row.creditedWalletId,
     amount: row.amount,
     currencyCode: row.currencyCode,
-    debitedWalletBalance: row.debitedWalletBalance,
-    creditedWalletBalance: row.creditedWalletBalance,
+    debitedWalletBalance: sees(owners.debitedCustomerId) ? row.debitedWalletBalance : null,
+    creditedWalletBalance: sees(owners.creditedCustomerId) ? row.creditedWalletBalance : null,
     status: row.status,
     statusMessage: row.statusMessage,
     reversalOf: row.reversalOf,

@@ -19,13 +19,12 @@ import {
   lockWalletsInIdOrder,
   markReversed,
   PostingKeyTakenError,
-  type TransactionRow,
   writePosting,
 } from '@tekana/db';
 import type { Clock } from '../ports/clock';
 import { makeReferenceNumber } from './generated-numbers';
 import { outboxNoticesFor } from './ledger-notices';
-import { toTransaction } from './ledger-rows';
+import { transactionFor } from './ledger-rows';
 import type { PostingRequest } from './posting-batch';
 import { reversalRefusal } from './posting-checks';
 import { createPostingEngine, type PostingResult } from './posting-engine';
@@ -66,14 +65,15 @@ function reversalFingerprint(actor: Actor, originalId: string): string {
 
 const NO_ANSWER: PostingResult = { ok: false, error: new Error('ledger: the engine gave no answer') };
 
-function committed(result: PostingResult = NO_ANSWER): TransactionRow {
+/** The committed posting as the caller may see it, or the refusal thrown. */
+function committed(actor: Actor, result: PostingResult = NO_ANSWER): Transaction {
   if (!result.ok) throw result.error;
-  return result.row;
+  return transactionFor(actor, result.row, result.owners);
 }
 
 /** A bulk item's answer, as `POST /transactions` would have enveloped it; only the unexpected throws. */
-function bulkItem(result: PostingResult): TransactionBulkItem {
-  if (result.ok) return { status: 201, message: TRANSACTION_POSTED, data: toTransaction(result.row) };
+function bulkItem(actor: Actor, result: PostingResult): TransactionBulkItem {
+  if (result.ok) return { status: 201, message: TRANSACTION_POSTED, data: committed(actor, result) };
   if (!(result.error instanceof DomainError)) throw result.error;
   const { code, message } = result.error;
   return { status: ERROR_STATUS[code], message, data: { code } };
@@ -101,7 +101,7 @@ export function createLedgerService(deps: LedgerDeps) {
      */
     async post(actor: Actor, input: TransactionCreateInput): Promise<Transaction> {
       const [result] = await engine.submit({ requests: [request(actor, input)], atomic: false });
-      return toTransaction(committed(result));
+      return committed(actor, result);
     },
 
     /**
@@ -126,7 +126,7 @@ export function createLedgerService(deps: LedgerDeps) {
       if (refused && !refused.ok) throw refused.error;
       return {
         atomic: input.atomic,
-        results: results.map(bulkItem),
+        results: results.map((result) => bulkItem(actor, result)),
       };
     },
 
@@ -134,7 +134,7 @@ export function createLedgerService(deps: LedgerDeps) {
     async reverse(actor: Actor, input: TransactionReverseInput): Promise<Transaction> {
       for (let attempt = 1; ; attempt++) {
         try {
-          const row = await deps.database.transact(async (run) => {
+          const reversed = await deps.database.transact(async (run) => {
             // A posting's wallets never change, so they are read before locking: wallets first, in id
             // order, then the original's row, the order a posting batch takes them in.
             const unlocked = await findTransaction(run, input.id, { lock: false });
@@ -169,10 +169,13 @@ export function createLedgerService(deps: LedgerDeps) {
             credited.currentBalance = reversal.creditedWalletBalance;
             await markReversed(run, original.id);
             await insertNotices(run, outboxNoticesFor(reversal, debited, credited));
-            return reversal;
+            return transactionFor(actor, reversal, {
+              debitedCustomerId: debited.customerId,
+              creditedCustomerId: credited.customerId,
+            });
           });
           deps.wakeNoticeRelay?.();
-          return toTransaction(row);
+          return reversed;
         } catch (error) {
           // A generated reference that clashed: the next attempt draws another.
           if (!(error instanceof PostingKeyTakenError) || attempt >= 3) throw error;

@@ -8,6 +8,7 @@ import type {
   TransactionTypeWithRules,
 } from '@tekana/db';
 import { outboxNoticesFor } from './ledger-notices';
+import type { PostingOwners } from './ledger-rows';
 import { authorizePosting, postingRefusal } from './posting-checks';
 
 /** One posting asked for, with its idempotency fingerprint. */
@@ -24,9 +25,12 @@ export type BatchSnapshot = {
   earlier: TransactionRow[];
 };
 
-/** A posting's answer: the posting (new, or the original under its key), or why it was refused. */
+/**
+ * A posting's answer: the posting (new, or the original under its key) with its wallets' owners (which
+ * balances the caller may see), or why it was refused.
+ */
 export type PostingOutcome =
-  | { ok: true; posting: NewPosting | TransactionRow }
+  | { ok: true; posting: NewPosting | TransactionRow; owners: PostingOwners }
   | { ok: false; error: DomainError };
 
 export type BatchPlan = {
@@ -78,6 +82,11 @@ export function planBatch(
   );
   const postings: NewPosting[] = [];
   const notices: NewOutboxNotice[] = [];
+  // The batch locked every wallet its requests name, so a replayed original's wallets are among them too.
+  const ownersOf = (p: NewPosting): PostingOwners => ({
+    debitedCustomerId: snapshot.wallets.get(p.debitedWalletId)?.customerId ?? null,
+    creditedCustomerId: snapshot.wallets.get(p.creditedWalletId)?.customerId ?? null,
+  });
 
   function apply({ actor, input, requestHash }: PostingRequest): NewPosting | TransactionRow {
     if (input.debitedWalletId === input.creditedWalletId) {
@@ -129,7 +138,8 @@ export function planBatch(
     const outcomes: PostingOutcome[] = [];
     for (const [index, request] of group.requests.entries()) {
       try {
-        outcomes.push({ ok: true, posting: apply(request) });
+        const posting = apply(request);
+        outcomes.push({ ok: true, posting, owners: ownersOf(posting) });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         if (!group.atomic) {
