@@ -72,6 +72,26 @@ describe('loadConfig', () => {
     expect(config.DATABASE_REPLICA_URLS).toEqual(['postgres://r1/db', 'postgresql://r2/db']);
   });
 
+  it('reads CORS_ORIGINS as a list of origins, none by default', () => {
+    expect(loadConfig({}).CORS_ORIGINS).toEqual([]);
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://app.tekana.rw, http://localhost:5173/,https://WEB.Tekana.rw' })
+        .CORS_ORIGINS,
+    ).toEqual(['https://app.tekana.rw', 'http://localhost:5173', 'https://web.tekana.rw']);
+  });
+
+  it.for([
+    '*',
+    'app.tekana.rw',
+    'https://app.tekana.rw/path',
+    'ftp://app.tekana.rw',
+    'https://app.tekana.rw?x=1',
+  ])('refuses %s in CORS_ORIGINS, naming the variable', (value) => {
+    expect(() => loadConfig({ CORS_ORIGINS: value })).toThrow(
+      /\n\s+CORS_ORIGINS\.0: CORS_ORIGINS lists origins/,
+    );
+  });
+
   it('throws a ConfigError naming every bad variable', () => {
     expect(() => loadConfig({ PORT: '70000', REDIS_URL: 'http://x' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: '70000', REDIS_URL: 'http://x' })).toThrow(/PORT: .*\n\s+REDIS_URL: /);
