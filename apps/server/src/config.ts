@@ -1,4 +1,5 @@
 import { ConfigError, parseEnvironment } from '@tekana/contracts';
+import { readEnvironment } from '@tekana/contracts/dotenv';
 import { checkSmsProviderEnv, smsProviderEnvSchema } from '@tekana/contracts/sms-providers';
 import { z } from 'zod';
 
@@ -79,7 +80,8 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/** From the environment over the working directory's `.env`, when there is one (the environment wins). */
+export function loadConfig(env: Record<string, string | undefined> = readEnvironment()): Config {
   return parseEnvironment(configSchema, env, 'server');
 }
 
