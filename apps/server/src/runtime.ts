@@ -17,6 +17,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { createMetrics, type Metrics } from './http/metrics';
+import { embeddedJwtSecret } from './jwt-secret';
 
 /** Everything the server holds for its lifetime: adapters chosen once, here, from the config. */
 export type Runtime = {
@@ -53,6 +54,21 @@ async function waitForRedis(redis: Redis, timeoutMs: number): Promise<void> {
   });
 }
 
+/**
+ * JWT_SECRET when set. Otherwise the embedded server keeps a key of its own in DATA_DIR; a server on
+ * PostgreSQL (outside production, which requires JWT_SECRET) signs with a random key of this process.
+ */
+function signingKey(config: Config, database: Database, log: Logger): string {
+  if (config.JWT_SECRET) return config.JWT_SECRET;
+  if (database.kind === 'embedded') {
+    const { secret, path, created } = embeddedJwtSecret(config.DATA_DIR);
+    if (created) log.info(`JWT_SECRET is not set: made a signing key, kept in ${path} for later starts`);
+    return secret;
+  }
+  log.warn('JWT_SECRET is not set: tokens are signed with a random key and die with this process');
+  return randomBytes(32).toString('hex');
+}
+
 export async function createRuntime(config: Config, log: Logger): Promise<Runtime> {
   const database = createDatabase({
     databaseUrl: config.DATABASE_URL,
@@ -60,8 +76,10 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     dataDir: config.DATA_DIR,
     maxConnections: config.DATABASE_POOL_SIZE,
   });
+  let jwtSecret: string;
   try {
     await database.migrate();
+    jwtSecret = signingKey(config, database, log);
   } catch (error) {
     await database.close();
     throw error;
@@ -85,8 +103,6 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     ? createBullmqSmsQueue(queueRedis, config.SMS_QUEUE_NAME, config.REDIS_PREFIX)
     : createInProcessSmsQueue(createSmsProvider(config), log);
 
-  if (!config.JWT_SECRET)
-    log.warn('JWT_SECRET is not set: tokens are signed with a random key and die with this process');
   const metrics = createMetrics();
   const services = createServices({
     database,
@@ -101,7 +117,7 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
       otpPerIp: limiter('otp-ip', config.RATE_LIMIT_OTP_PER_IP),
       otpPerAccount: limiter('otp-account', config.RATE_LIMIT_OTP_PER_ACCOUNT),
     },
-    jwtSecret: config.JWT_SECRET ?? randomBytes(32).toString('hex'),
+    jwtSecret,
     jwtTtl: config.JWT_TTL,
     otpTtlSeconds: config.OTP_TTL_SECONDS,
   });
