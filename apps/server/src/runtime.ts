@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import {
   createBullmqSmsQueue,
   createInProcessSmsQueue,
   createMemoryOtpStore,
   createMemoryRateLimiter,
+  createMemoryTokenRevocations,
   createRedisOtpStore,
   createRedisRateLimiter,
+  createRedisTokenRevocations,
   createServices,
   type RateLimit,
   type Services,
@@ -87,7 +90,10 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
 
   const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL, log) : undefined;
   const queueRedis = config.REDIS_URL ? connectRedis(config.REDIS_URL, log) : undefined;
-  if (redis && queueRedis) await Promise.all([waitForRedis(redis, 5_000), waitForRedis(queueRedis, 5_000)]);
+  // Subscribed to the token revocations, so it runs no other command.
+  const revocationsRedis = config.REDIS_URL ? connectRedis(config.REDIS_URL, log) : undefined;
+  const connections = [redis, queueRedis, revocationsRedis].flatMap((c) => c ?? []);
+  await Promise.all(connections.map((c) => waitForRedis(c, 5_000)));
 
   const window = config.RATE_LIMIT_WINDOW_SECONDS;
   const limiter = (name: string, points: number) => {
@@ -99,6 +105,15 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
   const otpStore = redis
     ? createRedisOtpStore(redis, config.REDIS_PREFIX, config.OTP_MAX_ATTEMPTS)
     : createMemoryOtpStore(config.OTP_MAX_ATTEMPTS);
+  const revocations =
+    redis && revocationsRedis
+      ? createRedisTokenRevocations(redis, revocationsRedis, config.REDIS_PREFIX, log)
+      : createMemoryTokenRevocations({
+          // Beside the signing key the embedded server keeps: a restart must not undo a logout.
+          file: database.kind === 'embedded' ? join(config.DATA_DIR, 'revoked-tokens.jsonl') : undefined,
+        });
+  // Tokens revoked before this start are refused from the first request (when Redis answers now).
+  await revocations.start();
   const smsQueue = queueRedis
     ? createBullmqSmsQueue(queueRedis, config.SMS_QUEUE_NAME, config.REDIS_PREFIX)
     : createInProcessSmsQueue(createSmsProvider(config), log);
@@ -108,6 +123,7 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     database,
     onPostingBatch: metrics.observePostingBatch,
     otpStore,
+    revocations,
     smsQueue,
     clock: systemClock,
     log,
@@ -133,7 +149,8 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     async close() {
       await services.noticeRelay.stop();
       await smsQueue.close();
-      await Promise.allSettled([redis?.quit(), queueRedis?.quit()]);
+      await revocations.close();
+      await Promise.allSettled(connections.map((c) => c.quit()));
       await database.close();
     },
   };

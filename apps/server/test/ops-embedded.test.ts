@@ -102,6 +102,7 @@ describe('embedded mode, as a new user runs it', () => {
   let restarted: SpawnedProcess | undefined;
   // Signed in before the restart, used after it.
   let earlier: { token: string; customer: Customer } | undefined;
+  let signedOut: string | undefined;
 
   beforeAll(async () => {
     port = await freePort();
@@ -180,6 +181,21 @@ describe('embedded mode, as a new user runs it', () => {
     }
   });
 
+  it('signs a token out with POST /customers/logout, leaving the other tokens signed in', async () => {
+    const input = newCustomerInput();
+    expect((await rest(base, 'POST', '/customers/register', input)).status).toBe(201);
+    const { token } = await signIn(server, base, input.email, input.phoneNumber, input.password);
+    expect((await rest(base, 'GET', '/customers/me', undefined, token)).status).toBe(200);
+    const out = await rest(base, 'POST', '/customers/logout', undefined, token);
+    expect(out).toEqual({
+      status: 200,
+      body: { status: 200, message: 'Signed out', data: { signedOut: true } },
+    });
+    expect((await rest(base, 'GET', '/customers/me', undefined, token)).status).toBe(401);
+    expect((await rest(base, 'GET', '/customers/me', undefined, earlier?.token)).status).toBe(200);
+    signedOut = token;
+  });
+
   it('refuses db:migrate and admin:create on the data folder while the server holds it, in one clear line', async () => {
     const admin = newCustomerInput({ firstName: 'Admin' });
     const commands: [string, string[]][] = [
@@ -256,6 +272,8 @@ describe('embedded mode, as a new user runs it', () => {
     const me = await rest<Customer>(restartBase, 'GET', '/customers/me', undefined, earlier?.token);
     expect(me.status).toBe(200);
     expect(me.body.data.id).toBe(earlier?.customer.id);
+    // A token signed out before the restart stays signed out: the key survived, so must the logout.
+    expect((await rest(restartBase, 'GET', '/customers/me', undefined, signedOut)).status).toBe(401);
 
     process.kill(lockOwner(), 'SIGTERM');
     expect(await restarted.exited(10_000)).toBe(0);

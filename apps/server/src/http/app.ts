@@ -64,9 +64,10 @@ export function createApp(
   const createContext = async (req: Request): Promise<Context> => {
     const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    const actor = token ? await runtime.services.auth.verifyToken(token) : null;
+    const verified = token ? await runtime.services.auth.verifyToken(token) : null;
     return {
-      actor,
+      actor: verified?.actor ?? null,
+      token: verified?.claims ?? null,
       ip: req.ip ?? 'unknown',
       services: runtime.services,
       deadlineMs: config.REQUEST_TIMEOUT_MS,
