@@ -163,13 +163,23 @@ export function createRedisTokenRevocations(
   let retry: NodeJS.Timeout | undefined;
   let closed = false;
 
+  /**
+   * Stored and published first, then known here at once (before the publication comes back). Should Redis
+   * fail, nothing changed anywhere: the caller gets 503 and a retry does it all, rather than a 401 from
+   * this server while the others still take the token.
+   */
   async function revoke(revocation: Revocation) {
-    // Refused here at once, even should Redis fail below (the caller then gets 503 and may retry).
-    set.add(revocation);
     const ttlMs = Math.ceil(revocation.untilMs - now());
     if (ttlMs <= 0) return;
     const text = JSON.stringify(revocation);
-    await redis.multi().set(keyOf(revocation), text, 'PX', ttlMs).publish(channel, text).exec();
+    const results = await redis
+      .multi()
+      .set(keyOf(revocation), text, 'PX', ttlMs)
+      .publish(channel, text)
+      .exec();
+    const failed = results?.find(([error]) => error)?.[0];
+    if (!results || failed) throw failed ?? new Error('token revocation: the transaction was discarded');
+    set.add(revocation);
   }
 
   function hear(_channel: string, text: string) {
