@@ -1,4 +1,5 @@
 import { ConfigError, parseEnvironment } from '@tekana/contracts';
+import { readEnvironment } from '@tekana/contracts/dotenv';
 import { checkSmsProviderEnv, smsProviderEnvSchema, smsQueueEnvSchema } from '@tekana/sms';
 import { z } from 'zod';
 
@@ -11,6 +12,19 @@ const list = z
       .split(',')
       .map((u) => u.trim())
       .filter(Boolean),
+  );
+
+/** An origin as browsers send it (scheme, host, port: no path), for the CORS allowlist. */
+const origin = z
+  .url({ protocol: /^https?$/, error: 'CORS_ORIGINS lists origins such as https://app.tekana.rw' })
+  .transform((text) => new URL(text))
+  .pipe(
+    z
+      .instanceof(URL)
+      .refine((url) => url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password, {
+        error: 'CORS_ORIGINS lists origins (scheme, host and port), with no path, query or credentials',
+      })
+      .transform((url) => url.origin),
   );
 
 /**
@@ -44,6 +58,8 @@ export const configSchema = z
     RATE_LIMIT_OTP_PER_ACCOUNT: int(10, 1),
     RATE_LIMIT_OTP_PER_IP: int(100, 1),
     TRUST_PROXY: z.string().default('loopback'),
+    // Browser origins allowed to call the API (the legacy web frontend); none by default.
+    CORS_ORIGINS: list.pipe(z.array(origin)),
     // Past this a request answers 503 instead of hanging on a database or Redis that went silent.
     REQUEST_TIMEOUT_MS: int(10_000, 100),
   })
@@ -63,7 +79,8 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/** From the environment over the working directory's `.env`, when there is one (the environment wins). */
+export function loadConfig(env: Record<string, string | undefined> = readEnvironment()): Config {
   return parseEnvironment(configSchema, env, 'server');
 }
 

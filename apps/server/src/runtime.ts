@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import {
   createBullmqSmsQueue,
   createInProcessSmsQueue,
   createMemoryOtpStore,
   createMemoryRateLimiter,
+  createMemoryTokenRevocations,
   createRedisOtpStore,
   createRedisRateLimiter,
+  createRedisTokenRevocations,
   createServices,
   type RateLimit,
   type Services,
@@ -17,6 +20,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { createMetrics, type Metrics } from './http/metrics';
+import { embeddedJwtSecret } from './jwt-secret';
 
 /** Everything the server holds for its lifetime: adapters chosen once, here, from the config. */
 export type Runtime = {
@@ -53,6 +57,21 @@ async function waitForRedis(redis: Redis, timeoutMs: number): Promise<void> {
   });
 }
 
+/**
+ * JWT_SECRET when set. Otherwise the embedded server keeps a key of its own in DATA_DIR; a server on
+ * PostgreSQL (outside production, which requires JWT_SECRET) signs with a random key of this process.
+ */
+function signingKey(config: Config, database: Database, log: Logger): string {
+  if (config.JWT_SECRET) return config.JWT_SECRET;
+  if (database.kind === 'embedded') {
+    const { secret, path, created } = embeddedJwtSecret(config.DATA_DIR);
+    if (created) log.info(`JWT_SECRET is not set: made a signing key, kept in ${path} for later starts`);
+    return secret;
+  }
+  log.warn('JWT_SECRET is not set: tokens are signed with a random key and die with this process');
+  return randomBytes(32).toString('hex');
+}
+
 export async function createRuntime(config: Config, log: Logger): Promise<Runtime> {
   const database = createDatabase({
     databaseUrl: config.DATABASE_URL,
@@ -60,8 +79,10 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     dataDir: config.DATA_DIR,
     maxConnections: config.DATABASE_POOL_SIZE,
   });
+  let jwtSecret: string;
   try {
     await database.migrate();
+    jwtSecret = signingKey(config, database, log);
   } catch (error) {
     await database.close();
     throw error;
@@ -69,7 +90,10 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
 
   const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL, log) : undefined;
   const queueRedis = config.REDIS_URL ? connectRedis(config.REDIS_URL, log) : undefined;
-  if (redis && queueRedis) await Promise.all([waitForRedis(redis, 5_000), waitForRedis(queueRedis, 5_000)]);
+  // Subscribed to the token revocations, so it runs no other command.
+  const revocationsRedis = config.REDIS_URL ? connectRedis(config.REDIS_URL, log) : undefined;
+  const connections = [redis, queueRedis, revocationsRedis].flatMap((c) => c ?? []);
+  await Promise.all(connections.map((c) => waitForRedis(c, 5_000)));
 
   const window = config.RATE_LIMIT_WINDOW_SECONDS;
   const limiter = (name: string, points: number) => {
@@ -81,17 +105,25 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
   const otpStore = redis
     ? createRedisOtpStore(redis, config.REDIS_PREFIX, config.OTP_MAX_ATTEMPTS)
     : createMemoryOtpStore(config.OTP_MAX_ATTEMPTS);
+  const revocations =
+    redis && revocationsRedis
+      ? createRedisTokenRevocations(redis, revocationsRedis, config.REDIS_PREFIX, log)
+      : createMemoryTokenRevocations({
+          // Beside the signing key the embedded server keeps: a restart must not undo a logout.
+          file: database.kind === 'embedded' ? join(config.DATA_DIR, 'revoked-tokens.jsonl') : undefined,
+        });
+  // Tokens revoked before this start are refused from the first request (when Redis answers now).
+  await revocations.start();
   const smsQueue = queueRedis
     ? createBullmqSmsQueue(queueRedis, config.SMS_QUEUE_NAME, config.REDIS_PREFIX)
     : createInProcessSmsQueue(createSmsProvider(config), log);
 
-  if (!config.JWT_SECRET)
-    log.warn('JWT_SECRET is not set: tokens are signed with a random key and die with this process');
   const metrics = createMetrics();
   const services = createServices({
     database,
     onPostingBatch: metrics.observePostingBatch,
     otpStore,
+    revocations,
     smsQueue,
     clock: systemClock,
     log,
@@ -101,7 +133,7 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
       otpPerIp: limiter('otp-ip', config.RATE_LIMIT_OTP_PER_IP),
       otpPerAccount: limiter('otp-account', config.RATE_LIMIT_OTP_PER_ACCOUNT),
     },
-    jwtSecret: config.JWT_SECRET ?? randomBytes(32).toString('hex'),
+    jwtSecret,
     jwtTtl: config.JWT_TTL,
     otpTtlSeconds: config.OTP_TTL_SECONDS,
   });
@@ -117,7 +149,8 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     async close() {
       await services.noticeRelay.stop();
       await smsQueue.close();
-      await Promise.allSettled([redis?.quit(), queueRedis?.quit()]);
+      await revocations.close();
+      await Promise.allSettled(connections.map((c) => c.quit()));
       await database.close();
     },
   };

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config';
-import { runTsx, STACK_TRACE_LINE } from './spawned-process';
+import { spawnSource } from './server-process';
+import { freePort, runTsx, STACK_TRACE_LINE, waitForHealth } from './spawned-process';
 
 // Should a bad value ever pass, the server must not touch the repo's own .data/ nor a real port.
 const dataDir = mkdtempSync(join(tmpdir(), 'tekana-config-'));
@@ -72,8 +73,76 @@ describe('loadConfig', () => {
     expect(config.DATABASE_REPLICA_URLS).toEqual(['postgres://r1/db', 'postgresql://r2/db']);
   });
 
+  it('reads CORS_ORIGINS as a list of origins, none by default', () => {
+    expect(loadConfig({}).CORS_ORIGINS).toEqual([]);
+    expect(
+      loadConfig({ CORS_ORIGINS: 'https://app.tekana.rw, http://localhost:5173/,https://WEB.Tekana.rw' })
+        .CORS_ORIGINS,
+    ).toEqual(['https://app.tekana.rw', 'http://localhost:5173', 'https://web.tekana.rw']);
+  });
+
+  it.for([
+    '*',
+    'app.tekana.rw',
+    'https://app.tekana.rw/path',
+    'ftp://app.tekana.rw',
+    'https://app.tekana.rw?x=1',
+  ])('refuses %s in CORS_ORIGINS, naming the variable', (value) => {
+    expect(() => loadConfig({ CORS_ORIGINS: value })).toThrow(
+      /\n\s+CORS_ORIGINS\.0: CORS_ORIGINS lists origins/,
+    );
+  });
+
   it('throws a ConfigError naming every bad variable', () => {
     expect(() => loadConfig({ PORT: '70000', REDIS_URL: 'http://x' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: '70000', REDIS_URL: 'http://x' })).toThrow(/PORT: .*\n\s+REDIS_URL: /);
   });
+});
+
+describe('.env in the working folder', () => {
+  const folders: string[] = [];
+  afterAll(() => {
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+  });
+  const folderWith = (lines: string[]) => {
+    const folder = mkdtempSync(join(tmpdir(), 'tekana-dotenv-'));
+    folders.push(folder);
+    writeFileSync(join(folder, '.env'), `${lines.join('\n')}\n`);
+    return folder;
+  };
+
+  it('is read at start, and the environment wins over it', async () => {
+    const port = await freePort();
+    const folder = folderWith([
+      `PORT=${port}`,
+      'HOST=127.0.0.1',
+      'DATA_DIR=./tekana-data',
+      'CORS_ORIGINS=https://from-dotenv.example',
+      // Would stop the server, were the environment's LOG_LEVEL not to win.
+      'LOG_LEVEL=not-a-level',
+    ]);
+    const server = spawnSource('apps/server/src/main.ts', { PATH: baseEnv.PATH, LOG_LEVEL: 'warn' }, folder);
+    try {
+      await waitForHealth(`http://127.0.0.1:${port}/health`, server);
+      const answer = await fetch(`http://127.0.0.1:${port}/health`, {
+        headers: { origin: 'https://from-dotenv.example' },
+      });
+      expect(answer.headers.get('access-control-allow-origin')).toBe('https://from-dotenv.example');
+      expect(existsSync(join(folder, 'tekana-data', 'tekana.lock'))).toBe(true);
+    } finally {
+      await server.kill();
+    }
+  }, 60_000);
+
+  it('stops the server with the usual message when the file holds a bad value', async () => {
+    const folder = folderWith(['PORT=abc', `DATA_DIR=${dataDir}`]);
+    const server = spawnSource('apps/server/src/main.ts', { PATH: baseEnv.PATH }, folder);
+    try {
+      expect(await server.exited(45_000)).toBe(1);
+      expect(server.stderr()).toMatch(/^Invalid server configuration:\n\s+PORT: \S/);
+      expect(server.stderr()).not.toMatch(STACK_TRACE_LINE);
+    } finally {
+      await server.kill();
+    }
+  }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,6 +100,9 @@ describe('embedded mode, as a new user runs it', () => {
   let base: string;
   let server: SpawnedProcess;
   let restarted: SpawnedProcess | undefined;
+  // Signed in before the restart, used after it.
+  let earlier: { token: string; customer: Customer } | undefined;
+  let signedOut: string | undefined;
 
   beforeAll(async () => {
     port = await freePort();
@@ -155,6 +158,14 @@ describe('embedded mode, as a new user runs it', () => {
     const me = await rest<Customer>(base, 'GET', '/customers/me', undefined, token);
     expect(me.status).toBe(200);
     expect(me.body.data).toMatchObject({ id: customer.id, email: input.email, role: 'CUSTOMER' });
+    earlier = { token, customer };
+
+    // No JWT_SECRET: the signing key was made once, kept in the data folder for its owner only.
+    const keyFile = join(dataDir, 'jwt-secret');
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const key = readFileSync(keyFile, 'utf8').trim();
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect(server.stdout()).not.toContain(key);
 
     // The server's own JSON log lines (the SMS line is the stand-in phone, not a log) hold no secret.
     const logLines = server
@@ -168,6 +179,21 @@ describe('embedded mode, as a new user runs it', () => {
       expect(line).not.toContain(otp);
       expect(line).not.toContain(token);
     }
+  });
+
+  it('signs a token out with POST /customers/logout, leaving the other tokens signed in', async () => {
+    const input = newCustomerInput();
+    expect((await rest(base, 'POST', '/customers/register', input)).status).toBe(201);
+    const { token } = await signIn(server, base, input.email, input.phoneNumber, input.password);
+    expect((await rest(base, 'GET', '/customers/me', undefined, token)).status).toBe(200);
+    const out = await rest(base, 'POST', '/customers/logout', undefined, token);
+    expect(out).toEqual({
+      status: 200,
+      body: { status: 200, message: 'Signed out', data: { signedOut: true } },
+    });
+    expect((await rest(base, 'GET', '/customers/me', undefined, token)).status).toBe(401);
+    expect((await rest(base, 'GET', '/customers/me', undefined, earlier?.token)).status).toBe(200);
+    signedOut = token;
   });
 
   it('refuses db:migrate and admin:create on the data folder while the server holds it, in one clear line', async () => {
@@ -191,7 +217,7 @@ describe('embedded mode, as a new user runs it', () => {
   }, 120_000);
 
   // Last: it stops the server this file started.
-  it('on SIGTERM finishes the request in flight, exits 0 within seconds and frees the folder; the data survive a restart', async () => {
+  it('on SIGTERM finishes the request in flight, exits 0 within seconds and frees the folder; the data and tokens survive a restart', async () => {
     const input = newCustomerInput();
     const registered = await rest<Customer>(base, 'POST', '/customers/register', input);
     expect(registered.status).toBe(201);
@@ -241,6 +267,13 @@ describe('embedded mode, as a new user runs it', () => {
     );
     expect(found.status).toBe(200);
     expect(found.body.data.id).toBe(inFlight.body.data.id);
+
+    // A token from before the restart still works: the server signed with the key kept in the folder.
+    const me = await rest<Customer>(restartBase, 'GET', '/customers/me', undefined, earlier?.token);
+    expect(me.status).toBe(200);
+    expect(me.body.data.id).toBe(earlier?.customer.id);
+    // A token signed out before the restart stays signed out: the key survived, so must the logout.
+    expect((await rest(restartBase, 'GET', '/customers/me', undefined, signedOut)).status).toBe(401);
 
     process.kill(lockOwner(), 'SIGTERM');
     expect(await restarted.exited(10_000)).toBe(0);

@@ -345,6 +345,37 @@ describe('bad input never gets a 500', () => {
     get('/customers/find?email=aline', 400, 'an email that is not one'),
     get('/customers/me', 401, 'no token', 'none'),
     get('/customers/me', 401, 'a forged token', 'forged'),
+    ['POST /customers/logout', 401, 'no token', { method: 'POST', path: '/customers/logout', auth: 'none' }],
+    [
+      'POST /customers/logout',
+      401,
+      'a forged token',
+      { method: 'POST', path: '/customers/logout', auth: 'forged' },
+    ],
+    [
+      'POST /transactions/{id}/reverse',
+      400,
+      'an empty POST to a bad uuid',
+      { method: 'POST', path: '/transactions/not-a-uuid/reverse', auth: 'admin' },
+    ],
+    [
+      'POST /transactions/{id}/reverse',
+      404,
+      'an empty POST to an unknown id',
+      { method: 'POST', path: `/transactions/${anId}/reverse`, auth: 'admin' },
+    ],
+    [
+      'POST /transactions/{id}/reverse',
+      400,
+      'a number for the statusMessage',
+      { method: 'POST', path: `/transactions/${anId}/reverse`, body: '{"statusMessage":42}', auth: 'admin' },
+    ],
+    [
+      'POST /transactions/{id}/reverse',
+      400,
+      'malformed JSON',
+      { method: 'POST', path: `/transactions/${anId}/reverse`, body: '{"statusMessage":', auth: 'admin' },
+    ],
   ];
 
   async function expectRefused(status: number, spec: Spec, expect: ExpectStatic) {

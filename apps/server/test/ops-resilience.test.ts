@@ -1,3 +1,5 @@
+import { signAccessToken } from '@tekana/api';
+import type { Customer } from '@tekana/contracts';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { newCustomerInput, registerAndSignIn, startTestServer, type TestServer } from './harness';
@@ -131,6 +133,24 @@ describe('when Redis goes down', () => {
     const login = await call(server, 'POST', '/api/v1/customers/login', credentials);
     expect(login.status).toBe(200);
     expect(login.body).toMatchObject({ status: 200, data: { otpSent: true } });
+  });
+
+  it('answers logout with 503 while Redis is down, leaving the token as it was, and signs it out once Redis is back', async () => {
+    const registered = await server.rest<Customer>('POST', '/customers/register', newCustomerInput());
+    // Signed as validateOtp signs (no worker here to deliver an OTP).
+    const key = new TextEncoder().encode(server.env.JWT_SECRET);
+    const token = await signAccessToken(key, { id: registered.body.data.id, role: 'CUSTOMER' }, '1h');
+    expect((await call(server, 'GET', '/api/v1/customers/me', undefined, token)).status).toBe(200);
+
+    await proxy.cut();
+    expectUnavailable(await call(server, 'POST', '/api/v1/customers/logout', undefined, token));
+    // Authenticated requests never wait on Redis: they go on while it is down.
+    expect((await call(server, 'GET', '/api/v1/customers/me', undefined, token)).status).toBe(200);
+
+    await proxy.restore();
+    await waitUntilReady(server);
+    expect((await call(server, 'POST', '/api/v1/customers/logout', undefined, token)).status).toBe(200);
+    expect((await call(server, 'GET', '/api/v1/customers/me', undefined, token)).status).toBe(401);
   });
 });
 

@@ -24,6 +24,7 @@ let gateway: FakeSmsGateway;
 let servers: ServerProcess[] = [];
 let worker: SpawnedProcess | undefined;
 let token: string;
+let env: Record<string, string>;
 
 beforeAll(async () => {
   [database, gateway] = await Promise.all([
@@ -31,7 +32,7 @@ beforeAll(async () => {
     startFakeSmsGateway({ username: 'tekana', password: 'gateway-secret' }),
   ]);
   // One configuration for both, as replicas behind a load balancer: a token of one is good on the other.
-  const env = productionEnv({ databaseUrl: database.url, redisUrl: inject('redisUrl'), gateway });
+  env = productionEnv({ databaseUrl: database.url, redisUrl: inject('redisUrl'), gateway });
   worker = spawnSource('apps/sms-worker/src/main.ts', env);
   servers = await Promise.all([startServerProcess(env), startServerProcess(env)]);
   token = await adminToken(servers[0]?.base ?? '', database.url, gateway);
@@ -101,5 +102,41 @@ describe('two servers posting on the same wallets', () => {
       .filter((r, i) => i % 5 === 4 && r.status === 201)
       .reduce((sum, r) => sum + r.body.data.amount, 0);
     expect(balances[2]).toBe(paid);
+  }, 60_000);
+});
+
+describe('logout across servers', () => {
+  it('refuses a token on server B within a second of its logout on server A', async () => {
+    const [one, two] = servers;
+    if (!one || !two) throw new Error('two servers');
+    const signedOut = await adminToken(one.base, database.url, gateway);
+    // Known to B first, so that B has the token's check cached when the logout happens on A.
+    expect((await rest(two.base, 'GET', '/customers/me', undefined, signedOut)).status).toBe(200);
+
+    const out = await rest(one.base, 'POST', '/customers/logout', undefined, signedOut);
+    expect(out.status).toBe(200);
+    const loggedOutAt = Date.now();
+    let status = 200;
+    while (status === 200 && Date.now() - loggedOutAt < 5_000) {
+      status = (await rest(two.base, 'GET', '/customers/me', undefined, signedOut)).status;
+    }
+    const refusedAfterMs = Date.now() - loggedOutAt;
+    expect(status).toBe(401);
+    expect(refusedAfterMs).toBeLessThan(1_000);
+    // The other token is still good on both.
+    for (const server of [one, two]) {
+      expect((await rest(server.base, 'GET', '/customers/me', undefined, token)).status).toBe(200);
+    }
+  }, 30_000);
+
+  it('refuses a token signed out before a server started, on that server too', async () => {
+    const signedOut = await adminToken(servers[0]?.base ?? '', database.url, gateway);
+    expect(
+      (await rest(servers[0]?.base ?? '', 'POST', '/customers/logout', undefined, signedOut)).status,
+    ).toBe(200);
+    const late = await startServerProcess(env);
+    servers.push(late);
+    expect((await rest(late.base, 'GET', '/customers/me', undefined, signedOut)).status).toBe(401);
+    expect((await rest(late.base, 'GET', '/customers/me', undefined, token)).status).toBe(200);
   }, 60_000);
 });

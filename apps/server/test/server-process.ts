@@ -1,20 +1,26 @@
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { createAdmin } from '@tekana/api';
 import type { Customer, Transaction, TransactionCreateInput, Wallet } from '@tekana/contracts';
 import { createDatabase, systemActor } from '@tekana/db';
 import { inject } from 'vitest';
 import type { FakeSmsGateway } from '../../../test/fake-sms-gateway';
-import { newCustomerInput } from './harness';
+import { newCustomerInput, repoRoot } from './harness';
 import { freePort, type SpawnedProcess, spawnCommand, waitForHealth } from './spawned-process';
 
 export type Envelope<T = unknown> = { status: number; message: string; data: T; token?: string };
 
+// By path: from another working folder, `--import tsx` would look for tsx there.
+const tsxLoader = createRequire(import.meta.url).resolve('tsx');
+
 /**
  * Node with tsx as a loader, not the tsx CLI: one process, so that SIGKILL hits the server itself and
- * leaves no orphan behind (the CLI's child would outlive a SIGKILLed wrapper).
+ * leaves no orphan behind (the CLI's child would outlive a SIGKILLed wrapper). From the repo root unless
+ * `cwd` names another working folder.
  */
-export function spawnSource(script: string, env: Record<string, string>): SpawnedProcess {
-  return spawnCommand(process.execPath, ['--import', 'tsx', script], env, script);
+export function spawnSource(script: string, env: Record<string, string>, cwd = repoRoot): SpawnedProcess {
+  return spawnCommand(process.execPath, ['--import', tsxLoader, join(repoRoot, script)], env, script, cwd);
 }
 
 /** The production mode's settings for a server or worker process: this database, this Redis, this gateway. */

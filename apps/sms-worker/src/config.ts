@@ -1,4 +1,5 @@
 import { ConfigError, parseEnvironment } from '@tekana/contracts';
+import { readEnvironment } from '@tekana/contracts/dotenv';
 import { checkSmsProviderEnv, smsProviderEnvSchema, smsQueueEnvSchema } from '@tekana/sms';
 import { z } from 'zod';
 
@@ -33,7 +34,8 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/** From the environment over the working directory's `.env`, when there is one (the environment wins). */
+export function loadConfig(env: Record<string, string | undefined> = readEnvironment()): Config {
   return parseEnvironment(configSchema, env, 'SMS worker');
 }
 

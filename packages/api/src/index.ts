@@ -4,6 +4,7 @@ export * from './ports/logger';
 export * from './ports/otp-store';
 export * from './ports/rate-limiter';
 export * from './ports/sms-queue';
+export * from './ports/token-revocations';
 export { type AppRouter, appRouter } from './root';
 export { createServices, type ServiceDeps, type Services } from './services';
 export { createAdmin, signAccessToken } from './services/auth';

@@ -5,12 +5,15 @@ import { type Actor, DomainError } from '@tekana/contracts';
 import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { domainCodeOf, toTRPCError } from './errors';
+import type { TokenClaims } from './ports/token-revocations';
 import type { Services } from './services';
 
 export type { Actor };
 
 export type Context = {
   actor: Actor | null;
+  /** The bearer token the actor signed in with, for logout; null with the actor. */
+  token: TokenClaims | null;
   /** The client's address, for per-IP rate limits. */
   ip: string;
   /** How long a procedure may take before the caller gets 503 (a silent database or Redis must not hang it). */
@@ -87,8 +90,9 @@ const deadline = t.middleware(async ({ ctx, next }) => {
 export const publicProcedure = t.procedure.use(mapErrors).use(deadline);
 
 export const customerProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.actor) throw new DomainError('UNAUTHORIZED', 'Sign in first: send a valid bearer token');
-  return next({ ctx: { ...ctx, actor: ctx.actor } });
+  if (!ctx.actor || !ctx.token)
+    throw new DomainError('UNAUTHORIZED', 'Sign in first: send a valid bearer token');
+  return next({ ctx: { ...ctx, actor: ctx.actor, token: ctx.token } });
 });
 
 export const adminProcedure = customerProcedure.use(({ ctx, next }) => {

@@ -15,6 +15,7 @@ import { silentLogger } from '../src/ports/logger';
 import { createMemoryOtpStore } from '../src/ports/otp-store';
 import { createMemoryRateLimiter } from '../src/ports/rate-limiter';
 import type { SmsQueue } from '../src/ports/sms-queue';
+import { createMemoryTokenRevocations } from '../src/ports/token-revocations';
 import { createServices } from '../src/services';
 
 /** Our own SMS port, faked: it records what the ledger queued, or fails when told to. */
@@ -58,6 +59,7 @@ export async function createTestbed(database: Database, options: { log?: Logger 
   const services = createServices({
     database,
     otpStore: createMemoryOtpStore(5),
+    revocations: createMemoryTokenRevocations(),
     smsQueue: sms,
     clock: { now: () => new Date() },
     log: options.log ?? silentLogger,

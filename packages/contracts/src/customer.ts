@@ -57,6 +57,8 @@ export type Customer = z.infer<typeof customerSchema>;
 
 export const loginOutput = z.object({ otpSent: z.literal(true), phoneNumber: z.string() });
 export const validateOtpOutput = z.object({ token: z.string(), customer: customerSchema });
+/** Logout's answer: never the token it revoked. */
+export const logoutOutput = z.object({ signedOut: z.literal(true) });
 
 export const customerListInput = paginationInput.extend({
   id: idSchema.optional(),

@@ -76,6 +76,16 @@ export const ruleListInput = z.object({
 });
 export type RuleListInput = z.infer<typeof ruleListInput>;
 
+/**
+ * A side's balance after the posting, or null when the caller may not see it: a customer sees only the
+ * balances of their own wallets (not the payee's, not the float's); an admin sees both. Null rather than
+ * absent, so that the legacy frontend finds the field it always read.
+ */
+const sideBalanceSchema = balanceSchema.nullable().meta({
+  description:
+    "The wallet's balance after this posting; null unless the caller owns that wallet or is an admin",
+});
+
 export const transactionSchema = z.object({
   id: idSchema,
   referenceNumber: z.string(),
@@ -86,8 +96,8 @@ export const transactionSchema = z.object({
   creditedWalletId: idSchema,
   amount: amountSchema,
   currencyCode: currencyCodeSchema,
-  debitedWalletBalance: balanceSchema,
-  creditedWalletBalance: balanceSchema,
+  debitedWalletBalance: sideBalanceSchema,
+  creditedWalletBalance: sideBalanceSchema,
   status: transactionStatusSchema,
   statusMessage: z.string().nullable(),
   reversalOf: idSchema.nullable(),

@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime';
 import { createDocsRouter } from './docs';
 import { createOpenApiDocument } from './openapi';
 import { createRestHandlers } from './rest';
+import { corsFor, securityHeaders } from './security';
 
 // A readiness probe must answer promptly even when a dependency hangs.
 const READY_CHECK_MS = 2_000;
@@ -39,7 +40,7 @@ export function createApp(
     (req as Request & { id: string }).id = id;
     next();
   };
-  app.use(requestId);
+  app.use(requestId, securityHeaders(), ...corsFor(config.CORS_ORIGINS));
   if (log.isLevelEnabled('info')) {
     app.use(
       pinoHttp({
@@ -63,9 +64,10 @@ export function createApp(
   const createContext = async (req: Request): Promise<Context> => {
     const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    const actor = token ? await runtime.services.auth.verifyToken(token) : null;
+    const verified = token ? await runtime.services.auth.verifyToken(token) : null;
     return {
-      actor,
+      actor: verified?.actor ?? null,
+      token: verified?.claims ?? null,
       ip: req.ip ?? 'unknown',
       services: runtime.services,
       deadlineMs: config.REQUEST_TIMEOUT_MS,

@@ -6,6 +6,7 @@ import { restProcedureMeta } from './procedures';
 
 type JsonSchema = Record<string, unknown>;
 type Operation = {
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: JsonSchema }> };
   responses?: Record<string, { description?: string; content?: Record<string, { schema?: JsonSchema }> }>;
 };
 
@@ -40,6 +41,10 @@ export function createOpenApiDocument(version: string): OpenAPIObject {
         ? (doc.paths?.[path]?.[method.toLowerCase() as 'get'] as Operation | undefined)
         : undefined;
     if (!operation?.responses) continue;
+    // A body whose fields are all optional may be left out (the REST layer reads no body as no fields).
+    const body = operation.requestBody?.content?.['application/json']?.schema;
+    if (operation.requestBody && !(body?.required as unknown[] | undefined)?.length)
+      operation.requestBody.required = false;
     const success = operation.responses['200'];
     const data = success?.content?.['application/json']?.schema ?? {};
     const envelope = meta.envelopeToken

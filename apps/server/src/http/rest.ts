@@ -24,6 +24,24 @@ function camelCaseQuery(req: Request, _res: Response, next: NextFunction) {
   next();
 }
 
+/**
+ * A POST or PUT that carries no body (none at all, as `curl -XPOST` sends, or `content-length: 0`) means
+ * "no fields", whatever its content type: the procedure's own input schema then decides, so an input whose
+ * fields are all optional (reverse's `statusMessage`) is accepted and a missing required field is a 400
+ * naming it. Left to trpc-to-openapi, the first is a 415 (no content type) and the second a 400 "Failed to
+ * parse request body" (co-body refuses a request that has no body).
+ */
+function emptyBodyMeansNoFields(req: Request, _res: Response, next: NextFunction) {
+  const { 'content-length': length, 'transfer-encoding': encoding } = req.headers;
+  const bodiless = encoding === undefined && (length === undefined || length === '0');
+  if (bodiless && (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH')) {
+    req.headers['content-type'] = 'application/json';
+    // trpc-to-openapi takes a body already parsed as it is.
+    req.body = {};
+  }
+  next();
+}
+
 /** Rewrites the JSON that trpc-to-openapi ends the response with into the old envelope. */
 function envelope(_req: Request, res: Response, next: NextFunction) {
   const end = res.end.bind(res) as (chunk?: unknown) => Response;
@@ -66,5 +84,5 @@ export function createRestHandlers(createContext: CreateContext, log: Logger): R
         log.error({ err: error.cause ?? error, path }, 'procedure failed');
     },
   });
-  return [camelCaseQuery, envelope, handler as RequestHandler];
+  return [camelCaseQuery, emptyBodyMeansNoFields, envelope, handler as RequestHandler];
 }

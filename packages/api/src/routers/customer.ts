@@ -4,6 +4,7 @@ import {
   customerSchema,
   loginInput,
   loginOutput,
+  logoutOutput,
   pageOf,
   registerInput,
   validateOtpInput,
@@ -62,6 +63,21 @@ export const customerRouter = {
     .input(validateOtpInput)
     .output(validateOtpOutput)
     .mutation(({ ctx, input }) => ctx.services.auth.validateOtp(input, ctx.ip)),
+
+  logout: customerProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/customers/logout',
+        tags,
+        protect: true,
+        summary: "Sign out: the caller's token is refused from now until it expires",
+      },
+      message: 'Signed out',
+    })
+    .input(z.void())
+    .output(logoutOutput)
+    .mutation(({ ctx }) => ctx.services.auth.logout(ctx.token)),
 
   list: customerProcedure
     .meta({

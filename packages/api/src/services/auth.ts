@@ -1,4 +1,4 @@
-import { createHmac, randomInt } from 'node:crypto';
+import { createHmac, randomInt, randomUUID } from 'node:crypto';
 import {
   type Actor,
   type Customer,
@@ -16,9 +16,10 @@ import type { Clock } from '../ports/clock';
 import type { OtpStore } from '../ports/otp-store';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { SmsQueue } from '../ports/sms-queue';
+import type { TokenClaims, TokenRevocations } from '../ports/token-revocations';
 import { auditEntry } from './audit';
 import { toCustomer } from './customer-row';
-import { createVerifiedTokens } from './verified-tokens';
+import { createVerifiedTokens, type VerifiedToken } from './verified-tokens';
 
 export type AuthDeps = {
   database: Database;
@@ -33,6 +34,8 @@ export type AuthDeps = {
     otpPerIp: RateLimiter;
     otpPerAccount: RateLimiter;
   };
+  /** Tokens signed out, or issued before their owner's role changed. */
+  revocations: TokenRevocations;
   jwtSecret: string;
   jwtTtl: string;
   otpTtlSeconds: number;
@@ -62,6 +65,7 @@ export function createAuthService(deps: AuthDeps) {
   });
   // Each token is verified once, then known until it expires.
   const verified = createVerifiedTokens();
+  const ttlMs = durationMs(deps.jwtTtl);
   // Verified against when the email is unknown, so both refusals take the same time.
   const dummyHash = argon2.hash('not-a-real-password', { type: argon2.argon2id });
   const otpHash = (customerId: string, otp: string) =>
@@ -117,27 +121,67 @@ export function createAuthService(deps: AuthDeps) {
       return { token, customer: toCustomer(row) };
     },
 
-    /** The actor a bearer token names, or null when it is missing, forged or expired. */
-    async verifyToken(token: string): Promise<Actor | null> {
+    /**
+     * The actor a bearer token names and the token's claims, or null when it is missing, forged, expired
+     * or revoked. From memory only, whatever the mode: no round trip on an authenticated request.
+     */
+    async verifyToken(token: string): Promise<VerifiedToken | null> {
       const nowMs = deps.clock.now().getTime();
-      const known = verified.get(token, nowMs);
-      if (known) return known;
-      try {
-        const payload = verifySignature(token) as { sub?: unknown; role?: unknown; exp?: unknown };
-        const { sub, role, exp } = payload;
-        if (typeof sub !== 'string' || (role !== 'CUSTOMER' && role !== 'ADMIN')) return null;
-        if (typeof exp !== 'number' || exp * 1000 <= nowMs) return null;
-        const actor: Actor = { id: sub, role };
-        verified.remember(token, actor, exp * 1000);
-        return actor;
-      } catch {
-        return null;
-      }
+      const known = verified.get(token, nowMs) ?? verifyNew(token, nowMs);
+      // After the cache, on every request: a token revoked once cached is refused at its next use.
+      if (!known || deps.revocations.isRevoked(known.claims)) return null;
+      return known;
+    },
+
+    /** Signs out: this token is refused from now until it would have expired. The answer holds no token. */
+    async logout(token: TokenClaims): Promise<{ signedOut: true }> {
+      await deps.revocations.revokeToken(token.tokenId, token.expiresAtMs);
+      return { signedOut: true };
+    },
+
+    /**
+     * Refuses every token the customer holds now (for a change of their role: a token names the role it
+     * was issued with). Tokens issued in the same second are refused too, JWT times being whole seconds.
+     */
+    async revokeTokensOf(customerId: string): Promise<void> {
+      const nowMs = deps.clock.now().getTime();
+      await deps.revocations.revokeCustomer(customerId, Math.floor(nowMs / 1000) + 1, nowMs + ttlMs);
     },
   };
+
+  function verifyNew(token: string, nowMs: number): VerifiedToken | undefined {
+    try {
+      const payload = verifySignature(token) as Record<string, unknown>;
+      const { sub, role, exp, iat, jti } = payload;
+      if (typeof sub !== 'string' || (role !== 'CUSTOMER' && role !== 'ADMIN')) return undefined;
+      if (typeof exp !== 'number' || exp * 1000 <= nowMs) return undefined;
+      // A token that cannot be revoked is not accepted (those signed before tokens had an id).
+      if (typeof jti !== 'string' || jti === '' || typeof iat !== 'number') return undefined;
+      const entry: VerifiedToken = {
+        actor: { id: sub, role },
+        claims: { tokenId: jti, customerId: sub, issuedAtSeconds: iat, expiresAtMs: exp * 1000 },
+      };
+      verified.remember(token, entry);
+      return entry;
+    } catch {
+      return undefined;
+    }
+  }
 }
 
-/** The bearer token of a signed-in actor: HS256, issuer `tekana`, subject the customer id, claim `role`. */
+const DURATION_UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A token lifetime such as `15m`, `1h` or `1d` (the form the config accepts for JWT_TTL), in ms. */
+function durationMs(ttl: string): number {
+  const match = /^(\d+)\s*(s|m|h|d)$/.exec(ttl);
+  if (!match) throw new Error(`not a duration: ${ttl}`);
+  return Number(match[1]) * (DURATION_UNIT_MS[match[2] as string] ?? 0);
+}
+
+/**
+ * The bearer token of a signed-in actor: HS256, issuer `tekana`, subject the customer id, claim `role`,
+ * and an id of its own (`jti`) by which logout revokes it.
+ */
 export async function signAccessToken(key: Uint8Array, actor: Actor, ttl: string): Promise<string> {
   const sign = createSigner({
     key: Buffer.from(key),
@@ -146,7 +190,7 @@ export async function signAccessToken(key: Uint8Array, actor: Actor, ttl: string
     sub: actor.id,
     expiresIn: ttl,
   });
-  return sign({ role: actor.role });
+  return sign({ role: actor.role, jti: randomUUID() });
 }
 
 /**

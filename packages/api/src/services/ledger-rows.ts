@@ -1,7 +1,7 @@
-import type { Rule, Transaction, TransactionType, Wallet, WalletType } from '@tekana/contracts';
+import type { Actor, Rule, Transaction, TransactionType, Wallet, WalletType } from '@tekana/contracts';
 import type {
   NewPosting,
-  transactions,
+  TransactionRow,
   transactionTypes,
   wallets,
   walletTypeRules,
@@ -55,11 +55,30 @@ export function toRule(row: typeof walletTypeRules.$inferSelect): Rule {
   };
 }
 
-export function toTransaction(row: typeof transactions.$inferSelect): Transaction {
+/** The customers who own a posting's two wallets; null when unknown, which hides that side. */
+export type PostingOwners = { debitedCustomerId: string | null; creditedCustomerId: string | null };
+
+/**
+ * A posting as `viewer` may see it, the only way a posting leaves the services: an admin sees both
+ * balances; a customer sees a side's balance only when that wallet is theirs (never the payee's, nor the
+ * float's after a deposit), and null for the other side.
+ */
+export function transactionFor(viewer: Actor, row: TransactionRow, owners: PostingOwners): Transaction {
+  const sees = (ownerId: string | null) => viewer.role === 'ADMIN' || ownerId === viewer.id;
+  const full = toTransaction(row);
+  return {
+    ...full,
+    debitedWalletBalance: sees(owners.debitedCustomerId) ? full.debitedWalletBalance : null,
+    creditedWalletBalance: sees(owners.creditedCustomerId) ? full.creditedWalletBalance : null,
+  };
+}
+
+/** A posting with both balances, as an admin and the audit log see it. */
+export function toTransaction(row: TransactionRow): Transaction {
   return { ...toPostingFields(row), createdAt: row.createdAt.toISOString() };
 }
 
-/** A posting as the API shows it but for its time, which the database gives only when it writes the row. */
+/** A posting with both balances but for its time, which the database gives only when it writes the row. */
 export function toPostingFields(row: NewPosting): Omit<Transaction, 'createdAt'> {
   return {
     id: row.id,

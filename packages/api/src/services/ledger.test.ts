@@ -60,8 +60,17 @@ describe('posting a transaction', () => {
       currencyCode: 'RWF',
       channelType: 'APP',
       debitedWalletBalance: 7_500,
-      creditedWalletBalance: 3_000,
+      // Bob's balance is Bob's business: Alice sees only her own side.
+      creditedWalletBalance: null,
       reversalOf: null,
+    });
+    expect(await bed.services.transactions.get(bed.admin, tx.id)).toMatchObject({
+      debitedWalletBalance: 7_500,
+      creditedWalletBalance: 3_000,
+    });
+    expect(await bed.services.transactions.get(bob.customer, tx.id)).toMatchObject({
+      debitedWalletBalance: null,
+      creditedWalletBalance: 3_000,
     });
     expect(await bed.balanceOf(alice.wallet.id)).toBe(7_500);
     expect(await bed.balanceOf(bob.wallet.id)).toBe(3_000);
@@ -233,7 +242,7 @@ describe('refusing a posting (422, nothing posted)', () => {
       alice.customer,
       posting('PAYMENT', alice.wallet.id, shop.id, 10, bed.ref()),
     );
-    expect(paid.creditedWalletBalance).toBe(10);
+    expect((await bed.services.transactions.get(bob.customer, paid.id)).creditedWalletBalance).toBe(10);
   });
 
   it("refuses an amount outside the transaction type's or the wallet types' limits", async () => {

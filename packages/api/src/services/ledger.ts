@@ -27,7 +27,7 @@ import type { Clock } from '../ports/clock';
 import { auditEntry } from './audit';
 import { makeReferenceNumber } from './generated-numbers';
 import { outboxNoticesFor } from './ledger-notices';
-import { toTransaction } from './ledger-rows';
+import { toTransaction, transactionFor } from './ledger-rows';
 import type { PostingRequest } from './posting-batch';
 import { reversalRefusal } from './posting-checks';
 import { createPostingEngine, type PostingResult } from './posting-engine';
@@ -78,14 +78,15 @@ function reversalAudit(actor: Actor, original: TransactionRow, reversal: Transac
 
 const NO_ANSWER: PostingResult = { ok: false, error: new Error('ledger: the engine gave no answer') };
 
-function committed(result: PostingResult = NO_ANSWER): TransactionRow {
+/** The committed posting as the caller may see it, or the refusal thrown. */
+function committed(actor: Actor, result: PostingResult = NO_ANSWER): Transaction {
   if (!result.ok) throw result.error;
-  return result.row;
+  return transactionFor(actor, result.row, result.owners);
 }
 
 /** A bulk item's answer, as `POST /transactions` would have enveloped it; only the unexpected throws. */
-function bulkItem(result: PostingResult): TransactionBulkItem {
-  if (result.ok) return { status: 201, message: TRANSACTION_POSTED, data: toTransaction(result.row) };
+function bulkItem(actor: Actor, result: PostingResult): TransactionBulkItem {
+  if (result.ok) return { status: 201, message: TRANSACTION_POSTED, data: committed(actor, result) };
   if (!(result.error instanceof DomainError)) throw result.error;
   const { code, message } = result.error;
   return { status: ERROR_STATUS[code], message, data: { code } };
@@ -113,7 +114,7 @@ export function createLedgerService(deps: LedgerDeps) {
      */
     async post(actor: Actor, input: TransactionCreateInput): Promise<Transaction> {
       const [result] = await engine.submit({ requests: [request(actor, input)], atomic: false });
-      return toTransaction(committed(result));
+      return committed(actor, result);
     },
 
     /**
@@ -138,7 +139,7 @@ export function createLedgerService(deps: LedgerDeps) {
       if (refused && !refused.ok) throw refused.error;
       return {
         atomic: input.atomic,
-        results: results.map(bulkItem),
+        results: results.map((result) => bulkItem(actor, result)),
       };
     },
 
@@ -146,7 +147,7 @@ export function createLedgerService(deps: LedgerDeps) {
     async reverse(actor: Actor, input: TransactionReverseInput): Promise<Transaction> {
       for (let attempt = 1; ; attempt++) {
         try {
-          const row = await deps.database.transact(async (run) => {
+          const reversed = await deps.database.transact(async (run) => {
             // A posting's wallets never change, so they are read before locking: wallets first, in id
             // order, then the original's row, the order a posting batch takes them in.
             const unlocked = await findTransaction(run, input.id, { lock: false });
@@ -182,10 +183,13 @@ export function createLedgerService(deps: LedgerDeps) {
             await markReversed(run, original.id);
             await insertNotices(run, outboxNoticesFor(reversal, debited, credited));
             await insertTransactionAudits(run, [reversalAudit(actor, original, reversal)]);
-            return reversal;
+            return transactionFor(actor, reversal, {
+              debitedCustomerId: debited.customerId,
+              creditedCustomerId: credited.customerId,
+            });
           });
           deps.wakeNoticeRelay?.();
-          return toTransaction(row);
+          return reversed;
         } catch (error) {
           // A generated reference that clashed: the next attempt draws another.
           if (!(error instanceof PostingKeyTakenError) || attempt >= 3) throw error;

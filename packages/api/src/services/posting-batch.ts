@@ -10,7 +10,7 @@ import type {
 } from '@tekana/db';
 import { auditEntry } from './audit';
 import { outboxNoticesFor } from './ledger-notices';
-import { toPostingFields } from './ledger-rows';
+import { type PostingOwners, toPostingFields } from './ledger-rows';
 import { authorizePosting, postingRefusal } from './posting-checks';
 
 /** One posting asked for, with its idempotency fingerprint. */
@@ -27,9 +27,12 @@ export type BatchSnapshot = {
   earlier: TransactionRow[];
 };
 
-/** A posting's answer: the posting (new, or the original under its key), or why it was refused. */
+/**
+ * A posting's answer: the posting (new, or the original under its key) with its wallets' owners (which
+ * balances the caller may see), or why it was refused.
+ */
 export type PostingOutcome =
-  | { ok: true; posting: NewPosting | TransactionRow }
+  | { ok: true; posting: NewPosting | TransactionRow; owners: PostingOwners }
   | { ok: false; error: DomainError };
 
 export type BatchPlan = {
@@ -84,6 +87,11 @@ export function planBatch(
   const postings: NewPosting[] = [];
   const notices: NewOutboxNotice[] = [];
   const audits: NewAuditEntry[] = [];
+  // The batch locked every wallet its requests name, so a replayed original's wallets are among them too.
+  const ownersOf = (p: NewPosting): PostingOwners => ({
+    debitedCustomerId: snapshot.wallets.get(p.debitedWalletId)?.customerId ?? null,
+    creditedCustomerId: snapshot.wallets.get(p.creditedWalletId)?.customerId ?? null,
+  });
 
   function apply({ actor, input, requestHash }: PostingRequest): NewPosting | TransactionRow {
     if (input.debitedWalletId === input.creditedWalletId) {
@@ -138,7 +146,8 @@ export function planBatch(
     const outcomes: PostingOutcome[] = [];
     for (const [index, request] of group.requests.entries()) {
       try {
-        outcomes.push({ ok: true, posting: apply(request) });
+        const posting = apply(request);
+        outcomes.push({ ok: true, posting, owners: ownersOf(posting) });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         if (!group.atomic) {

@@ -15,10 +15,13 @@ import {
   type TransactionRow,
 } from '@tekana/db';
 import { isUnavailable } from '../errors';
+import type { PostingOwners } from './ledger-rows';
 import { type PostingGroup, type PostingOutcome, planBatch } from './posting-batch';
 
-/** A posting's final answer: the committed row, or the refusal it got. */
-export type PostingResult = { ok: true; row: TransactionRow } | { ok: false; error: Error };
+/** A posting's final answer: the committed row and its wallets' owners, or the refusal it got. */
+export type PostingResult =
+  | { ok: true; row: TransactionRow; owners: PostingOwners }
+  | { ok: false; error: Error };
 
 export type PostingEngine = ReturnType<typeof createPostingEngine>;
 
@@ -168,11 +171,11 @@ export function createPostingEngine(deps: PostingEngineDeps) {
   function finalResults(outcomes: PostingOutcome[], createdAt: Map<string, Date>): PostingResult[] {
     return outcomes.map((outcome) => {
       if (!outcome.ok) return outcome;
-      const { posting } = outcome;
-      if ('createdAt' in posting) return { ok: true, row: posting };
+      const { posting, owners } = outcome;
+      if ('createdAt' in posting) return { ok: true, row: posting, owners };
       const at = createdAt.get(posting.id);
       if (!at) return { ok: false, error: new Error('posting engine: a planned posting was not written') };
-      return { ok: true, row: { ...posting, createdAt: at } };
+      return { ok: true, row: { ...posting, createdAt: at }, owners };
     });
   }
 

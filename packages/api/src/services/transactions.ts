@@ -6,8 +6,19 @@ import {
   type TransactionListInput,
 } from '@tekana/contracts';
 import { type Database, listPage, transactions, wallets } from '@tekana/db';
-import { and, eq, gte, inArray, lte, or } from 'drizzle-orm';
-import { toTransaction } from './ledger-rows';
+import { and, eq, getTableColumns, gte, inArray, lte, or } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import { transactionFor } from './ledger-rows';
+
+const debitedWallet = alias(wallets, 'debited_wallet');
+const creditedWallet = alias(wallets, 'credited_wallet');
+
+/** A posting's columns with its two wallets' owners, who decide which balances a caller sees. */
+const postingWithOwners = {
+  ...getTableColumns(transactions),
+  debitedCustomerId: debitedWallet.customerId,
+  creditedCustomerId: creditedWallet.customerId,
+};
 
 export type TransactionService = ReturnType<typeof createTransactionService>;
 
@@ -21,6 +32,13 @@ export function createTransactionService({ database }: { database: Database }) {
     const own = reader.select({ id: wallets.id }).from(wallets).where(eq(wallets.customerId, actor.id));
     return or(inArray(transactions.debitedWalletId, own), inArray(transactions.creditedWalletId, own));
   }
+
+  const selectPostings = () =>
+    reader
+      .select(postingWithOwners)
+      .from(transactions)
+      .innerJoin(debitedWallet, eq(debitedWallet.id, transactions.debitedWalletId))
+      .innerJoin(creditedWallet, eq(creditedWallet.id, transactions.creditedWalletId));
 
   return {
     async list(actor: Actor, input: TransactionListInput): Promise<Page<Transaction>> {
@@ -50,25 +68,21 @@ export function createTransactionService({ database }: { database: Database }) {
         input.createdTo ? lte(t.createdAt, input.createdTo) : undefined,
       ];
       const page = await listPage(input, t, filters, (q) =>
-        reader
-          .select()
-          .from(t)
+        selectPostings()
           .where(q.where)
           .orderBy(...q.orderBy)
           .limit(q.limit)
           .offset(q.offset),
       );
-      return { items: page.items.map(toTransaction), nextCursor: page.nextCursor };
+      return { items: page.items.map((row) => transactionFor(actor, row, row)), nextCursor: page.nextCursor };
     },
 
     async get(actor: Actor, id: string): Promise<Transaction> {
-      const [row] = await reader
-        .select()
-        .from(transactions)
+      const [row] = await selectPostings()
         .where(and(eq(transactions.id, id), visibleTo(actor)))
         .limit(1);
       if (!row) throw new DomainError('NOT_FOUND', 'No such transaction');
-      return toTransaction(row);
+      return transactionFor(actor, row, row);
     },
   };
 }
