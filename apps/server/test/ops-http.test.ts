@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, type ExpectStatic, expect, it } from 'vi
 import {
   createAdminAndSignIn,
   newCustomerInput,
+  type RawResponse,
+  type SendInit,
   type SignedIn,
   startTestServer,
   type TestServer,
@@ -21,29 +23,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-type Raw = { status: number; headers: Headers; text: string; json(): unknown };
-
-/** A request exactly as given: any body bytes, any content type. */
-async function send(
-  method: string,
-  path: string,
-  init: { body?: string; headers?: Record<string, string> } = {},
-) {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: init.headers,
-    // Bytes, so that fetch adds no content type of its own.
-    body: init.body === undefined ? undefined : Buffer.from(init.body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    text,
-    json: () => JSON.parse(text),
-  } satisfies Raw;
-}
+const send = (method: string, path: string, init?: SendInit) => server.send(method, path, init);
 
 const json = (body: unknown) => ({
   body: JSON.stringify(body),
@@ -64,7 +44,7 @@ describe('/openapi.json', () => {
   it('describes the envelope actually sent by register (201), login (200), validateOtp (200, token beside data) and errors', async () => {
     const validator: ResponseValidator = await compileResponseSchema(document);
     const input = newCustomerInput();
-    const check = (path: string, method: string, answer: Raw) => {
+    const check = (path: string, method: string, answer: RawResponse) => {
       const problems = validator(path, method, answer.status, answer.json());
       expect(problems, `${method} ${path} ${answer.status}: ${answer.text}`).toEqual([]);
     };
