@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { Customer, Page } from '@tekana/contracts';
 import { afterAll, beforeAll, describe, type ExpectStatic, expect, it } from 'vitest';
@@ -319,6 +321,8 @@ describe('bad input never gets a 500', () => {
     get('/customers?limit=1&limit=2', 400, 'the limit given twice'),
     get(`/customers?first_name=${'A'.repeat(5000)}`, 400, 'a 5 000-character first name'),
     get('/customers?cursor=%25%25%25', 400, 'a cursor that is not base64'),
+    // Refused by Node's HTTP parser (over its 16 KB of request line and headers), before express.
+    get(`/customers?first_name=${'A'.repeat(20_000)}`, 431, 'a URL over 16 KB'),
     get(`/customers?cursor=${cursor(`yesterday|${anId}`)}`, 400, 'a cursor with a bad date'),
     get('/customers/find', 400, 'no key'),
     get('/customers/find?id=123', 400, 'a bad uuid'),
@@ -349,6 +353,24 @@ describe('bad input never gets a 500', () => {
       await expectRefused(status, spec, expect);
     },
   );
+
+  it('answers a request Node cannot parse with 400 in the envelope', async () => {
+    const url = new URL(server.url);
+    const socket = connect(Number(url.port), url.hostname);
+    await once(socket, 'connect');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.end('GET /api/v1/customers/me HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
+    await once(socket, 'close');
+    const [head = '', body = ''] = Buffer.concat(chunks).toString().split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 400 /);
+    expect(head).toMatch(/^content-type: application\/json/im);
+    expect(JSON.parse(body)).toEqual({
+      status: 400,
+      message: expect.any(String),
+      data: { code: 'BAD_REQUEST' },
+    });
+  });
 
   describe('values only Postgres refuses still get a 400', () => {
     it('POST /customers/register answers 400 to a NUL character in a name', async ({ expect }) => {
