@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { createApp } from './http/app';
+import { answerClientError } from './http/client-error';
 import { createRuntime, type Runtime } from './runtime';
 
 export type RunningServer = { url: string; runtime: Runtime; close(): Promise<void> };
@@ -20,6 +21,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(s)));
     });
+    server.on('clientError', answerClientError);
   } catch (error) {
     await runtime.close();
     throw error;

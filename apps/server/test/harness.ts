@@ -21,9 +21,14 @@ export type TestServer = RunningServer & {
   worker: ChildProcess | undefined;
   /** REST call under /api/v1; returns the HTTP status and the parsed envelope. */
   rest<T = unknown>(method: string, path: string, body?: unknown, token?: string): Promise<RestResponse<T>>;
+  /** A request exactly as given (any path, body bytes and headers); the answer's text, whatever it holds. */
+  send(method: string, path: string, init?: SendInit): Promise<RawResponse>;
   trpc(token?: string): ReturnType<typeof createTRPCClient<AppRouter>>;
   stop(): Promise<void>;
 };
+
+export type SendInit = { body?: string; headers?: Record<string, string> };
+export type RawResponse = { status: number; headers: Headers; text: string; json(): unknown };
 
 export type RestResponse<T> = {
   status: number;
@@ -129,12 +134,25 @@ export async function startTestServer(
     return { status: response.status, body: (await response.json()) as RestResponse<T>['body'] };
   };
 
+  const send = async (method: string, path: string, init: SendInit = {}): Promise<RawResponse> => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: init.headers,
+      // Bytes, so that fetch adds no content type of its own.
+      body: init.body === undefined ? undefined : Buffer.from(init.body),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) };
+  };
+
   return {
     ...server,
     env,
     gateway,
     worker,
     rest,
+    send,
     trpc: (token) =>
       createTRPCClient<AppRouter>({
         links: [

@@ -1,5 +1,5 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 
 type JsonSchema = { [key: string]: unknown };
 type Responses = Record<string, { content?: Record<string, { schema?: JsonSchema }> }>;
@@ -18,6 +18,8 @@ export async function compileResponseSchema(document: Record<string, unknown>): 
     paths: Paths;
   };
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+  // One compilation per response schema: a fuzzer checks thousands of bodies against a few dozen schemas.
+  const compiled = new WeakMap<JsonSchema, ValidateFunction>();
   return (path, method, status, body) => {
     const responses = dereferenced.paths[path]?.[method]?.responses;
     if (!responses) return [`the document has no ${method.toUpperCase()} ${path}`];
@@ -25,7 +27,11 @@ export async function compileResponseSchema(document: Record<string, unknown>): 
     const schema = response?.content?.['application/json']?.schema;
     if (!schema)
       return [`the document gives no JSON schema for ${status} on ${method.toUpperCase()} ${path}`];
-    const validate = ajv.compile(closed(schema) as JsonSchema);
+    let validate = compiled.get(schema);
+    if (!validate) {
+      validate = ajv.compile(closed(schema) as JsonSchema);
+      compiled.set(schema, validate);
+    }
     if (validate(body)) return [];
     return (validate.errors ?? []).map(
       (e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`,

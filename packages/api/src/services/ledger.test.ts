@@ -154,17 +154,16 @@ describe('refusing a posting (422, nothing posted)', () => {
     expect(await bed.balanceOf(bob.wallet.id)).toBe(0);
   });
 
-  it('refuses a posting that touches an INACTIVE or DORMANT wallet', async () => {
+  it("refuses a posting that touches an INACTIVE or DORMANT wallet, naming its side, never another customer's account number", async () => {
     const alice = await bed.fundedCustomer(100);
     const bob = await bed.fundedCustomer(0);
     await bed.services.wallets.setStatus(bed.admin, { id: bob.wallet.id, status: 'DORMANT' });
-    await expectRefused(
-      bed.services.ledger.post(
-        alice.customer,
-        posting('TRANSFER', alice.wallet.id, bob.wallet.id, 10, bed.ref()),
-      ),
-      'WALLET_INACTIVE',
+    const toBob = bed.services.ledger.post(
+      alice.customer,
+      posting('TRANSFER', alice.wallet.id, bob.wallet.id, 10, bed.ref()),
     );
+    await expectRefused(toBob, 'WALLET_INACTIVE');
+    await expect(toBob).rejects.toThrow(/^The credited wallet is DORMANT$/);
     await bed.services.wallets.setStatus(bed.admin, { id: bob.wallet.id, status: 'ACTIVE' });
     await bed.services.wallets.setStatus(bed.admin, { id: alice.wallet.id, status: 'INACTIVE' });
     await expectRefused(

@@ -39,8 +39,9 @@ const refuse = (code: PostingRefusal, message: string): Refusal => ({ code, mess
 /** The checks of a posting, in the order the README's "Money model" lists them; the first that fails is the answer. */
 export function postingRefusal(p: PostingCandidate): Refusal | undefined {
   const { amount, transactionType: type, debited, credited } = p;
-  const inactive = [debited, credited].find((w) => w.status !== 'ACTIVE');
-  if (inactive) return refuse('WALLET_INACTIVE', `Wallet ${inactive.accountNumber} is ${inactive.status}`);
+  // Named by its side, not its account number: the credited wallet may be another customer's.
+  const inactive = (['debited', 'credited'] as const).find((side) => p[side].status !== 'ACTIVE');
+  if (inactive) return refuse('WALLET_INACTIVE', `The ${inactive} wallet is ${p[inactive].status}`);
   const currencies = new Set([
     debited.currencyCode,
     credited.currencyCode,
