@@ -13,8 +13,8 @@ import {
   createAdminAndSignIn,
   floatWallet,
   registerAndSignIn,
-  signIn,
   type SignedIn,
+  signIn,
   type TestServer,
 } from './harness';
 import type { Hints, Operation } from './openapi-arbitraries';
