@@ -5,16 +5,27 @@ import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
 /**
- * `pnpm build [app...]`: the server and the SMS worker (or only the apps named), each one ESM file in its
- * `dist/`. Our @tekana packages are compiled in; npm packages stay imports, so native modules and the
- * files they read keep their own paths.
+ * `pnpm build [app...]`: the server and the SMS worker (or only the apps named), each entry one ESM file in
+ * its `dist/`. Our @tekana packages (devDependencies of the apps) are compiled in; npm packages stay
+ * imports, so native modules and the files they read keep their own paths.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 const deployables = [
-  // The db package finds its migrations beside the running module: copy them beside the bundle.
-  { app: 'apps/server', copy: { 'packages/db/src/migrations': 'migrations' } },
-  { app: 'apps/sms-worker', copy: {} },
+  {
+    app: 'apps/server',
+    // The CLIs beside main.js, so that a deployed bundle can migrate, create the first admin, relay and verify.
+    entries: {
+      main: 'src/main.ts',
+      'admin-create': 'src/cli/admin-create.ts',
+      migrate: 'src/cli/migrate.ts',
+      relay: 'src/cli/relay.ts',
+      verify: 'src/cli/verify.ts',
+    },
+    // The db package finds its migrations beside the running module: copy them beside the bundle.
+    copy: { 'packages/db/src/migrations': 'migrations' },
+  },
+  { app: 'apps/sms-worker', entries: { main: 'src/main.ts' }, copy: {} },
 ];
 
 /** npm imports stay external; each must be a dependency of the app, or Node cannot find it from dist/. */
@@ -49,11 +60,11 @@ if (unknown.length > 0) {
 }
 
 // dist/ is overwritten, not emptied first: a server starting from it meanwhile still finds its migrations.
-for (const { app, copy } of deployables.filter((d) => named.length === 0 || named.includes(d.app))) {
+for (const { app, entries, copy } of deployables.filter((d) => named.length === 0 || named.includes(d.app))) {
   const dist = join(root, app, 'dist');
   await build({
-    entryPoints: [join(root, app, 'src/main.ts')],
-    outfile: join(dist, 'main.js'),
+    entryPoints: Object.entries(entries).map(([out, source]) => ({ out, in: join(root, app, source) })),
+    outdir: dist,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -66,5 +77,6 @@ for (const { app, copy } of deployables.filter((d) => named.length === 0 || name
   }).catch(() => process.exit(1)); // esbuild has printed why
   for (const [from, to] of Object.entries(copy))
     cpSync(join(root, from), join(dist, to), { recursive: true });
-  process.stdout.write(`built ${app}/dist/main.js\n`);
+  const outputs = Object.keys(entries).map((out) => `${app}/dist/${out}.js`);
+  process.stdout.write(`built ${outputs.join(', ')}\n`);
 }
