@@ -20,14 +20,18 @@ export function spawnTsx(script: string, args: string[], env: Record<string, str
   return spawnCommand(tsxBin, [script, ...args], env, script);
 }
 
-/** Any command from the repo root, such as `node apps/server/dist/main.js`; `name` labels its errors. */
+/**
+ * Any command, from the repo root unless `cwd` says otherwise, such as `node apps/server/dist/main.js`;
+ * `name` labels its errors.
+ */
 export function spawnCommand(
   command: string,
   args: string[],
   env: Record<string, string>,
   name = command,
+  cwd = repoRoot,
 ): SpawnedProcess {
-  const child = spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
