@@ -73,7 +73,7 @@ export async function startBareExpress(
   logFile: string,
 ): Promise<{ child: Child; origin: string }> {
   const port = await freePort();
-  const child = spawnNodeScript('bare express', 'apps/server/bench/bare-express.ts', {
+  const child = spawnNodeScript('bare express', 'apps/bench/src/bare-express.ts', {
     cwd: root,
     logFile,
     args: [String(port)],

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
-/** The bench's settings, from the environment, checked once: nothing else in bench/ reads process.env. */
+/** The bench's settings, from the environment, checked once: nothing else in the bench reads process.env. */
 export const benchConfigSchema = z.object({
   DATABASE_URL: z.url({
     protocol: /^postgres(ql)?$/,
