@@ -18,6 +18,7 @@ export type ServerSettings = {
   databaseUrl: string;
   redisUrl: string;
   redisPrefix: string;
+  smsQueueName: string;
   jwtSecret: string;
   smsGatewayUrl: string;
 };
@@ -56,6 +57,7 @@ export async function startTekanaServer(
       DATABASE_URL: settings.databaseUrl,
       REDIS_URL: settings.redisUrl,
       REDIS_PREFIX: settings.redisPrefix,
+      SMS_QUEUE_NAME: settings.smsQueueName,
       JWT_SECRET: settings.jwtSecret,
       LOG_LEVEL: 'warn',
       SMS_PROVIDER: 'http',

@@ -1,4 +1,4 @@
-import { ConfigError, parseEnvironment } from '@tekana/contracts';
+import { ConfigError, parseEnvironment, smsQueueEnvSchema } from '@tekana/contracts';
 import { checkSmsProviderEnv, smsProviderEnvSchema } from '@tekana/contracts/sms-providers';
 import { z } from 'zod';
 
@@ -36,7 +36,7 @@ export const configSchema = z
     OTP_TTL_SECONDS: int(300, 1),
     OTP_MAX_ATTEMPTS: int(5, 1),
     ...smsProviderEnvSchema.shape,
-    SMS_QUEUE_NAME: z.string().min(1).default('sms'),
+    ...smsQueueEnvSchema.shape,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Login: a person retrying a typo gets several tries; a script guessing passwords does not.
     RATE_LIMIT_WINDOW_SECONDS: int(900, 1),

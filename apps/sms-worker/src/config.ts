@@ -1,4 +1,4 @@
-import { ConfigError, parseEnvironment } from '@tekana/contracts';
+import { ConfigError, parseEnvironment, smsQueueEnvSchema } from '@tekana/contracts';
 import { checkSmsProviderEnv, smsProviderEnvSchema } from '@tekana/contracts/sms-providers';
 import { z } from 'zod';
 
@@ -20,7 +20,7 @@ export const configSchema = z
     }),
     // Must match the server's REDIS_PREFIX, or the worker listens to a queue nobody fills.
     REDIS_PREFIX: z.string().default('tekana:'),
-    SMS_QUEUE_NAME: z.string().min(1).default('sms'),
+    ...smsQueueEnvSchema.shape,
     SMS_CONCURRENCY: positiveInt(5),
     // The gateway's contracted send rate; shared by every worker on the queue.
     SMS_RATE_PER_SECOND: positiveInt(20),

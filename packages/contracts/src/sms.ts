@@ -30,5 +30,11 @@ export const SMS_JOB_OPTIONS = {
  */
 export const smsJobPriority = (kind: SmsJob['kind']): number | undefined => (kind === 'OTP' ? undefined : 10);
 
+/**
+ * The BullMQ queue's name, from SMS_QUEUE_NAME: read by the server that fills the queue, the worker that
+ * drains it and the bench that relays into it, so that all three agree on it and on its default.
+ */
+export const smsQueueEnvSchema = z.object({ SMS_QUEUE_NAME: z.string().min(1).default('sms') });
+
 /** Where BullMQ keeps the SMS queue's keys, under the deployment's REDIS_PREFIX. */
 export const smsQueuePrefix = (redisPrefix: string) => `${redisPrefix}bull`;
