@@ -38,8 +38,8 @@ export type CaseDetails = Pick<
 };
 
 /**
- * The Tekana server in production mode, as production runs it: the built bundle (`pnpm build`), as its
- * own process (node itself, so that its pid gives its RSS).
+ * The Tekana server in production mode, as production runs it: the compiled `apps/server/dist/main.js`
+ * (`pnpm build`), as its own process (node itself, so that its pid gives its RSS).
  */
 export async function startTekanaServer(
   settings: ServerSettings,
