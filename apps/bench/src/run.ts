@@ -171,6 +171,7 @@ async function measureTransfers(config: BenchConfig, run: Run, load: Load) {
     databaseUrl: config.DATABASE_URL,
     redisUrl: config.REDIS_URL,
     redisPrefix: run.redisPrefix,
+    smsQueueName: config.SMS_QUEUE_NAME,
     jwtSecret,
     smsGatewayUrl: run.smsGatewayUrl,
   };
@@ -240,7 +241,11 @@ async function measureTransfers(config: BenchConfig, run: Run, load: Load) {
   }
   say(`engine in process (no HTTP): ${load.connections} callers for ${load.durationSeconds} s`);
   measurements.push(await measureEngineInProcess(config.DATABASE_URL, ledger, run.tag, load));
-  await relayOutbox(config.DATABASE_URL, config.REDIS_URL, run.redisPrefix);
+  await relayOutbox(config.DATABASE_URL, {
+    url: config.REDIS_URL,
+    prefix: run.redisPrefix,
+    queueName: config.SMS_QUEUE_NAME,
+  });
   // The bare express reference gets the same bodies and headers, so the load generator does the same work.
   return {
     measurements,

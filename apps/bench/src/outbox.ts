@@ -18,17 +18,20 @@ export async function pendingNotices(databaseUrl: string): Promise<number> {
  * Relays what the in-process engine case left in the outbox into the bench's SMS queue, as a server's
  * relay would have: the case measures the engine, not the relay.
  */
-export async function relayOutbox(databaseUrl: string, redisUrl: string, redisPrefix: string): Promise<void> {
+export async function relayOutbox(
+  databaseUrl: string,
+  redis: { url: string; prefix: string; queueName: string },
+): Promise<void> {
   const database = createDatabase({ databaseUrl, dataDir: '', maxConnections: 2 });
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  const smsQueue = createBullmqSmsQueue(redis, 'sms', redisPrefix);
+  const connection = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  const smsQueue = createBullmqSmsQueue(connection, redis.queueName, redis.prefix);
   try {
     const relay = createNoticeRelay({ database, smsQueue, log: silentLogger });
     relay.start();
     await relay.stop();
   } finally {
     await smsQueue.close();
-    redis.disconnect();
+    connection.disconnect();
     await database.close();
   }
 }

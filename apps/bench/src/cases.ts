@@ -18,6 +18,7 @@ export type ServerSettings = {
   databaseUrl: string;
   redisUrl: string;
   redisPrefix: string;
+  smsQueueName: string;
   jwtSecret: string;
   smsGatewayUrl: string;
 };
@@ -37,8 +38,8 @@ export type CaseDetails = Pick<
 };
 
 /**
- * The Tekana server in production mode, as production runs it: the built bundle (`pnpm build`), as its
- * own process (node itself, so that its pid gives its RSS).
+ * The Tekana server in production mode, as production runs it: the compiled `apps/server/dist/main.js`
+ * (`pnpm build`), as its own process (node itself, so that its pid gives its RSS).
  */
 export async function startTekanaServer(
   settings: ServerSettings,
@@ -56,6 +57,7 @@ export async function startTekanaServer(
       DATABASE_URL: settings.databaseUrl,
       REDIS_URL: settings.redisUrl,
       REDIS_PREFIX: settings.redisPrefix,
+      SMS_QUEUE_NAME: settings.smsQueueName,
       JWT_SECRET: settings.jwtSecret,
       LOG_LEVEL: 'warn',
       SMS_PROVIDER: 'http',
@@ -73,7 +75,7 @@ export async function startBareExpress(
   logFile: string,
 ): Promise<{ child: Child; origin: string }> {
   const port = await freePort();
-  const child = spawnNodeScript('bare express', 'apps/server/bench/bare-express.ts', {
+  const child = spawnNodeScript('bare express', 'apps/bench/src/bare-express.ts', {
     cwd: root,
     logFile,
     args: [String(port)],

@@ -1,8 +1,9 @@
+import { smsQueueEnvSchema } from '@tekana/sms';
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
-/** The bench's settings, from the environment, checked once: nothing else in bench/ reads process.env. */
+/** The bench's settings, from the environment, checked once: nothing else in the bench reads process.env. */
 export const benchConfigSchema = z.object({
   DATABASE_URL: z.url({
     protocol: /^postgres(ql)?$/,
@@ -15,6 +16,8 @@ export const benchConfigSchema = z.object({
   BENCH_DURATION_SECONDS: positiveInt(30),
   BENCH_CONNECTIONS: positiveInt(64).pipe(z.number().max(1_000)),
   BENCH_WALLETS: positiveInt(10_000).pipe(z.number().min(2)),
+  // The queue the bench's servers fill, and the one the in-process engine case's notices are relayed to.
+  ...smsQueueEnvSchema.shape,
 });
 
 export type BenchConfig = z.infer<typeof benchConfigSchema>;
