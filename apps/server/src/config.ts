@@ -1,5 +1,6 @@
 import { ConfigError, parseEnvironment } from '@tekana/contracts';
 import { readEnvironment } from '@tekana/contracts/dotenv';
+import type { DatabaseConfig } from '@tekana/db';
 import { checkSmsProviderEnv, smsProviderEnvSchema, smsQueueEnvSchema } from '@tekana/sms';
 import { z } from 'zod';
 
@@ -39,6 +40,13 @@ export const configSchema = z
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     DATABASE_REPLICA_URLS: list.pipe(z.array(z.url({ protocol: /^postgres(ql)?$/ }))),
     DATABASE_POOL_SIZE: int(10, 1),
+    // Behind PgBouncer in transaction mode: migrations need a session of their own (an advisory lock),
+    // and PgBouncer before 1.21 cannot keep prepared statements (README, "Behind PgBouncer").
+    DATABASE_MIGRATION_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DATABASE_PREPARED_STATEMENTS: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true'),
     DATA_DIR: z.string().min(1).default('.data'),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
@@ -82,6 +90,16 @@ export type Config = z.infer<typeof configSchema>;
 /** From the environment over the working directory's `.env`, when there is one (the environment wins). */
 export function loadConfig(env: Record<string, string | undefined> = readEnvironment()): Config {
   return parseEnvironment(configSchema, env, 'server');
+}
+
+/** The database settings every process opens its pool with (the pool's size aside). */
+export function databaseSettings(config: Config): Omit<DatabaseConfig, 'maxConnections'> {
+  return {
+    databaseUrl: config.DATABASE_URL,
+    migrationUrl: config.DATABASE_MIGRATION_URL,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
+    dataDir: config.DATA_DIR,
+  };
 }
 
 export { ConfigError };

@@ -18,7 +18,7 @@ import { createDatabase, type Database } from '@tekana/db';
 import { createSmsProvider } from '@tekana/sms';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Config } from './config';
+import { type Config, databaseSettings } from './config';
 import { createMetrics, type Metrics } from './http/metrics';
 import { embeddedJwtSecret } from './jwt-secret';
 
@@ -74,9 +74,8 @@ function signingKey(config: Config, database: Database, log: Logger): string {
 
 export async function createRuntime(config: Config, log: Logger): Promise<Runtime> {
   const database = createDatabase({
-    databaseUrl: config.DATABASE_URL,
+    ...databaseSettings(config),
     replicaUrls: config.DATABASE_REPLICA_URLS,
-    dataDir: config.DATA_DIR,
     maxConnections: config.DATABASE_POOL_SIZE,
   });
   let jwtSecret: string;

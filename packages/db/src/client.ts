@@ -21,6 +21,13 @@ export type DatabaseConfig = {
   replicaUrls?: string[] | undefined;
   dataDir: string;
   maxConnections?: number | undefined;
+  /**
+   * Where migrations run, when `databaseUrl` is a pooler in transaction mode: they hold a session-level
+   * advisory lock, which such a pooler would leave on whichever server connection took it.
+   */
+  migrationUrl?: string | undefined;
+  /** false behind a pooler that cannot keep prepared statements (PgBouncer < 1.21 in transaction mode). */
+  preparedStatements?: boolean | undefined;
 };
 
 export type Database = {
@@ -55,6 +62,7 @@ function createPostgres(url: string, config: DatabaseConfig): Database {
     max: config.maxConnections ?? 10,
     connect_timeout: 5,
     idle_timeout: 30,
+    prepare: config.preparedStatements ?? true,
     onnotice: () => {},
   };
   const primaryClient = postgres(url, options);
@@ -69,12 +77,12 @@ function createPostgres(url: string, config: DatabaseConfig): Database {
     reader,
     transact(work) {
       return primaryClient.begin((sql) =>
-        work((text, params = []) => sql.unsafe(text, params as never[], { prepare: true })),
+        work((text, params = []) => sql.unsafe(text, params as never[], { prepare: options.prepare })),
       ) as Promise<Awaited<ReturnType<typeof work>>>;
     },
     async migrate() {
       // One connection holds an advisory lock so that replicas starting together migrate once.
-      const client = postgres(url, { ...options, max: 1 });
+      const client = postgres(config.migrationUrl ?? url, { ...options, max: 1 });
       try {
         await client`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
         const db = drizzlePostgres(client, { schema });

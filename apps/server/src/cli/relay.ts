@@ -1,7 +1,7 @@
 import { createBullmqSmsQueue, createNoticeRelay } from '@tekana/api';
 import { ConfigError } from '@tekana/contracts';
 import { createDatabase } from '@tekana/db';
-import { loadConfig } from '../config';
+import { databaseSettings, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { connectRedis } from '../runtime';
 import { runCommand } from './run-command';
@@ -19,11 +19,7 @@ runCommand(async () => {
     );
   }
   const log = createLogger(config.LOG_LEVEL);
-  const database = createDatabase({
-    databaseUrl: config.DATABASE_URL,
-    dataDir: config.DATA_DIR,
-    maxConnections: 2,
-  });
+  const database = createDatabase({ ...databaseSettings(config), maxConnections: 2 });
   await database.migrate();
   const redis = connectRedis(config.REDIS_URL, log);
   const smsQueue = createBullmqSmsQueue(redis, config.SMS_QUEUE_NAME, config.REDIS_PREFIX);

@@ -1,6 +1,6 @@
 import { ConfigError } from '@tekana/contracts';
 import { createDatabase, type Database, DataDirLockedError } from '@tekana/db';
-import { loadConfig } from '../config';
+import { databaseSettings, loadConfig } from '../config';
 
 /** Runs a command line tool: expected failures print one clear line, and the exit code says how it went. */
 export function runCommand(main: () => Promise<number>): void {
@@ -23,11 +23,7 @@ export function runCommand(main: () => Promise<number>): void {
  */
 export async function withDatabase<T>(use: (database: Database, where: string) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const database = createDatabase({
-    databaseUrl: config.DATABASE_URL,
-    dataDir: config.DATA_DIR,
-    maxConnections: 1,
-  });
+  const database = createDatabase({ ...databaseSettings(config), maxConnections: 1 });
   try {
     await database.migrate();
     const where = database.kind === 'embedded' ? `the embedded database in ${config.DATA_DIR}` : 'PostgreSQL';
