@@ -24,10 +24,10 @@ import {
   writePosting,
 } from '@tekana/db';
 import type { Clock } from '../ports/clock';
+import { toTransaction, transactionFor } from './api-rows';
 import { auditEntry } from './audit';
 import { makeReferenceNumber } from './generated-numbers';
 import { outboxNoticesFor } from './ledger-notices';
-import { toTransaction, transactionFor } from './ledger-rows';
 import type { PostingRequest } from './posting-batch';
 import { reversalRefusal } from './posting-checks';
 import { createPostingEngine, type PostingResult } from './posting-engine';

@@ -3,7 +3,7 @@ import { DomainError } from '@tekana/contracts';
 import type { LockedWallet, TransactionTypeWithRules } from '@tekana/db';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toPostingFields } from './ledger-rows';
+import { toPostingFields } from './api-rows';
 import { type BatchPlan, type PostingGroup, type PostingRequest, planBatch } from './posting-batch';
 
 // Four wallets in memory: three that may not go below 0, and a float that may.

@@ -8,9 +8,9 @@ import type {
   TransactionRow,
   TransactionTypeWithRules,
 } from '@tekana/db';
+import { type PostingOwners, toPostingFields } from './api-rows';
 import { auditEntry } from './audit';
 import { outboxNoticesFor } from './ledger-notices';
-import { type PostingOwners, toPostingFields } from './ledger-rows';
 import { authorizePosting, postingRefusal } from './posting-checks';
 
 /** One posting asked for, with its idempotency fingerprint. */
