@@ -11,31 +11,26 @@ import type {
   WalletType,
 } from '@tekana/contracts';
 import { TRPCClientError } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createAdminAndSignIn,
   floatWallet,
   newCustomerInput,
   registerAndSignIn,
   type SignedIn,
-  startTestServer,
-  type TestServer,
+  useTestServer,
 } from './harness';
 import { compileResponseSchema } from './openapi-response-schema';
 import { runTsx } from './spawned-process';
 
-let server: TestServer;
+const server = useTestServer();
 let admin: SignedIn;
 let customer: SignedIn;
 let float: Wallet;
 
 beforeAll(async () => {
-  server = await startTestServer();
   [admin, customer] = await Promise.all([createAdminAndSignIn(server), registerAndSignIn(server)]);
   float = await floatWallet(server, admin);
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 const ref = () => `audit-${randomBytes(8).toString('hex')}`;

@@ -1,29 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import type { Wallet } from '@tekana/contracts';
 import { TRPCClientError } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createAdminAndSignIn,
   floatWallet,
   registerAndSignIn,
   type SignedIn,
   signIn,
-  startTestServer,
-  type TestServer,
+  useTestServer,
 } from './harness';
 import { compileResponseSchema } from './openapi-response-schema';
 
 /** Logout revokes the caller's token until it expires: every later use of it is a 401, on both APIs. */
-let server: TestServer;
-let admin: SignedIn;
 const logLines: string[] = [];
+const server = useTestServer({}, { logLines });
+let admin: SignedIn;
 
 beforeAll(async () => {
-  server = await startTestServer({}, { logLines });
   admin = await createAdminAndSignIn(server);
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 /** A customer signed in twice: two tokens of one account (say, a phone and a laptop). */

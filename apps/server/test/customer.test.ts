@@ -1,23 +1,19 @@
 import type { Customer, Page } from '@tekana/contracts';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createAdminAndSignIn,
   newCustomerInput,
   registerAndSignIn,
   type SignedIn,
   startTestServer,
-  type TestServer,
+  useTestServer,
 } from './harness';
 
-let server: TestServer;
+const server = useTestServer();
 let admin: SignedIn;
 beforeAll(async () => {
-  server = await startTestServer();
   admin = await createAdminAndSignIn(server);
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 async function register(overrides = {}) {

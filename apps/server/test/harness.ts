@@ -7,7 +7,7 @@ import { createDatabase, systemActor, verifyLedger } from '@tekana/db';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import pino from 'pino';
 import postgres from 'postgres';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { type FakeSmsGateway, startFakeSmsGateway } from '../../../test/fake-sms-gateway';
 import { loadConfig } from '../src/config';
 import { type RunningServer, startServer } from '../src/server';
@@ -72,6 +72,33 @@ export async function createOwnDatabase(): Promise<{ url: string; drop(): Promis
       }
     },
   };
+}
+
+/**
+ * The test server of a file or a describe block: started before its tests, stopped after them. Used
+ * like the server itself (`server.rest(...)`) from its tests and from hooks registered after this call.
+ * `env` may be a function, for values known only once an earlier hook has run (a proxy's port).
+ */
+export function useTestServer(
+  env: Record<string, string> | (() => Record<string, string>) = {},
+  options: TestServerOptions = {},
+): TestServer {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer(typeof env === 'function' ? env() : env, options);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return new Proxy({} as TestServer, {
+    get(_target, key) {
+      if (!server)
+        throw new Error(
+          `the test server starts in beforeAll: read .${String(key)} in a test or a later hook`,
+        );
+      return Reflect.get(server, key);
+    },
+  });
 }
 
 export async function startTestServer(
@@ -146,8 +173,16 @@ export async function startTestServer(
     return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) };
   };
 
+  // A test may close the server itself (a graceful shutdown); stop() then finds it closed.
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= server.close();
+    return closing;
+  };
+
   return {
     ...server,
+    close,
     env,
     gateway,
     worker,
@@ -168,7 +203,7 @@ export async function startTestServer(
         worker.kill('SIGTERM');
         await exited;
       }
-      await server.close();
+      await close();
       await gateway.close();
       await own?.drop();
     },

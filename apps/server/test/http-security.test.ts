@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './harness';
+import { describe, expect, it } from 'vitest';
+import { type TestServer, useTestServer } from './harness';
 
 /**
  * Security headers on every answer (helmet), Swagger UI still working under its Content-Security-Policy,
  * and CORS only for the origins CORS_ORIGINS lists.
  */
 const frontend = 'https://app.tekana.rw';
-let plain: TestServer;
-let withCors: TestServer;
-
-beforeAll(async () => {
-  [plain, withCors] = await Promise.all([
-    startTestServer({}, { worker: false }),
-    startTestServer({ CORS_ORIGINS: `${frontend},http://localhost:5173` }, { worker: false }),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all([plain?.stop(), withCors?.stop()]);
-});
+const plain = useTestServer({}, { worker: false });
+const withCors = useTestServer({ CORS_ORIGINS: `${frontend},http://localhost:5173` }, { worker: false });
 
 /** A browser's preflight before a POST with a JSON body and a bearer token. */
 function preflight(server: TestServer, origin: string, path = '/api/v1/transactions') {

@@ -8,28 +8,23 @@ import type {
   Wallet,
 } from '@tekana/contracts';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createAdminAndSignIn,
   floatWallet,
   registerAndSignIn,
   type SignedIn,
-  startTestServer,
-  type TestServer,
+  useTestServer,
 } from './harness';
 
-let server: TestServer;
+// A database of its own, so that /metrics counts only this file's batches and its notices stay here.
+const server = useTestServer({}, { ownDatabase: true });
 let admin: SignedIn;
 let floatRwf: Wallet;
 
 beforeAll(async () => {
-  // A database of its own, so that /metrics counts only this file's batches and its notices stay here.
-  server = await startTestServer({}, { ownDatabase: true });
   admin = await createAdminAndSignIn(server);
   floatRwf = await floatWallet(server, admin);
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 const ref = () => `bulk-${randomBytes(8).toString('hex')}`;

@@ -1,30 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import type { Page, Transaction, TransactionType, Wallet, WalletType } from '@tekana/contracts';
 import { TRPCClientError } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createAdminAndSignIn,
   floatWallet,
   type RestResponse,
   registerAndSignIn,
   type SignedIn,
-  startTestServer,
-  type TestServer,
+  useTestServer,
 } from './harness';
 
-let server: TestServer;
+// A pool as large as a production one, so that parallel requests really meet on the row locks; a
+// database of its own, so that the SMS notices of its postings reach this server's worker.
+const server = useTestServer({ DATABASE_POOL_SIZE: '20' }, { ownDatabase: true });
 let admin: SignedIn;
 let floatRwf: Wallet;
 
 beforeAll(async () => {
-  // A pool as large as a production one, so that parallel requests really meet on the row locks; a
-  // database of its own, so that the SMS notices of its postings reach this server's worker.
-  server = await startTestServer({ DATABASE_POOL_SIZE: '20' }, { ownDatabase: true });
   admin = await createAdminAndSignIn(server);
   floatRwf = await floatWallet(server, admin);
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 const ref = () => `http-${randomBytes(8).toString('hex')}`;

@@ -6,14 +6,13 @@ import type {
   TransactionCreateInput,
   Wallet,
 } from '@tekana/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createAdminAndSignIn,
   floatWallet,
   registerAndSignIn,
   type SignedIn,
-  startTestServer,
-  type TestServer,
+  useTestServer,
 } from './harness';
 import { compileResponseSchema, type ResponseValidator } from './openapi-response-schema';
 
@@ -22,21 +21,17 @@ import { compileResponseSchema, type ResponseValidator } from './openapi-respons
  * never the float's after a deposit. Admins see both. Over REST and tRPC, in every answer that carries
  * a posting: lists, by id, create, bulk and reverse.
  */
-let server: TestServer;
+const server = useTestServer();
 let admin: SignedIn;
 let floatRwf: Wallet;
 let validate: ResponseValidator;
 
 beforeAll(async () => {
-  server = await startTestServer();
   admin = await createAdminAndSignIn(server);
   floatRwf = await floatWallet(server, admin);
   validate = await compileResponseSchema(
     (await (await fetch(`${server.url}/openapi.json`)).json()) as Record<string, unknown>,
   );
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 type Customer = SignedIn & { wallet: Wallet };

@@ -1,9 +1,9 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createOpenApiDocument } from '../src/http/openapi';
 import { leaksIn } from './customer-leaks';
-import { startTestServer, type TestServer } from './harness';
+import { useTestServer } from './harness';
 import { type Operation, operationsOf, requestsOf, urlOf } from './openapi-arbitraries';
 import { buildWorld, CALLERS, type FuzzWorld, hintsFor } from './openapi-fuzz-world';
 import { compileResponseSchema, type ResponseValidator } from './openapi-response-schema';
@@ -17,7 +17,13 @@ const runsOf = (name: string) =>
   name === 'POST /customers/register' || name === 'POST /customers/login' ? Math.ceil(RUNS / 2) : RUNS;
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 
-let server: TestServer;
+// A database of its own: the fuzzer switches types off, rewrites rules and freezes wallets. Limits per
+// account out of reach: the fuzzer tries wrong codes on the world's own phones, and must still be able
+// to sign its callers in again after fuzzing logout (the limits have tests of their own).
+const server = useTestServer(
+  { RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000000', RATE_LIMIT_OTP_PER_ACCOUNT: '1000000' },
+  { ownDatabase: true },
+);
 let world: FuzzWorld;
 let served: Map<string, Operation>;
 let validate: ResponseValidator;
@@ -29,22 +35,12 @@ const operationNames = Object.entries(createOpenApiDocument('0').paths ?? {}).fl
 );
 
 beforeAll(async () => {
-  // A database of its own: the fuzzer switches types off, rewrites rules and freezes wallets. Limits per
-  // account out of reach: the fuzzer tries wrong codes on the world's own phones, and must still be able
-  // to sign its callers in again after fuzzing logout (the limits have tests of their own).
-  server = await startTestServer(
-    { RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000000', RATE_LIMIT_OTP_PER_ACCOUNT: '1000000' },
-    { ownDatabase: true },
-  );
   const document = (await server.send('GET', '/openapi.json')).json() as Record<string, unknown>;
   validate = await compileResponseSchema(document);
   const dereferenced = await SwaggerParser.dereference(structuredClone(document) as never);
   const operations = operationsOf(dereferenced as unknown as Parameters<typeof operationsOf>[0]);
   served = new Map(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o]));
   world = await buildWorld(server);
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 describe('every operation of /openapi.json, fuzzed as nobody, two customers and an admin', () => {

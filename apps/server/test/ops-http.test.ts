@@ -2,27 +2,22 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { Customer, Page } from '@tekana/contracts';
-import { afterAll, beforeAll, describe, type ExpectStatic, expect, it } from 'vitest';
+import { beforeAll, describe, type ExpectStatic, expect, it } from 'vitest';
 import {
   createAdminAndSignIn,
   newCustomerInput,
   type RawResponse,
   type SendInit,
   type SignedIn,
-  startTestServer,
-  type TestServer,
+  useTestServer,
 } from './harness';
 import { compileResponseSchema, type ResponseValidator } from './openapi-response-schema';
 
-let server: TestServer;
-let admin: SignedIn;
 const logLines: string[] = [];
+const server = useTestServer({}, { logLines });
+let admin: SignedIn;
 beforeAll(async () => {
-  server = await startTestServer({}, { logLines });
   admin = await createAdminAndSignIn(server);
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 const send = (method: string, path: string, init?: SendInit) => server.send(method, path, init);

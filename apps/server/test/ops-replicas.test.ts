@@ -1,28 +1,25 @@
 import type { Customer, Page } from '@tekana/contracts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  createAdminAndSignIn,
-  newCustomerInput,
-  type SignedIn,
-  startTestServer,
-  type TestServer,
-} from './harness';
+import { createAdminAndSignIn, newCustomerInput, type SignedIn, useTestServer } from './harness';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
 // The replica here is the primary seen through a relay, so the test can take "the replica" away alone.
 describe('with DATABASE_REPLICA_URLS set', () => {
   let replica: TcpProxy;
-  let server: TestServer;
-  let admin: SignedIn;
   beforeAll(async () => {
     replica = await startTcpProxy(inject('databaseUrl'));
-    server = await startTestServer({ DATABASE_REPLICA_URLS: replica.rewrite(inject('databaseUrl')) });
-    admin = await createAdminAndSignIn(server);
   });
   afterAll(async () => {
-    await replica?.restore();
-    await server?.stop();
     await replica?.close();
+  });
+  const server = useTestServer(() => ({ DATABASE_REPLICA_URLS: replica.rewrite(inject('databaseUrl')) }));
+  // After-hooks run last registered first: the replica is back before the server stops.
+  afterAll(async () => {
+    await replica?.restore();
+  });
+  let admin: SignedIn;
+  beforeAll(async () => {
+    admin = await createAdminAndSignIn(server);
   });
 
   it('reads lists from the replica and writes to the primary', async () => {

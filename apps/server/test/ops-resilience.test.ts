@@ -2,7 +2,7 @@ import { signAccessToken } from '@tekana/api';
 import type { Customer } from '@tekana/contracts';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { newCustomerInput, registerAndSignIn, startTestServer, type TestServer } from './harness';
+import { newCustomerInput, registerAndSignIn, type TestServer, useTestServer } from './harness';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
 // A request to a server whose database or Redis is gone must be answered, quickly, not left hanging.
@@ -50,15 +50,16 @@ async function waitUntilReady(server: TestServer) {
 
 describe('when PostgreSQL goes down', () => {
   let proxy: TcpProxy;
-  let server: TestServer;
   beforeAll(async () => {
     proxy = await startTcpProxy(inject('databaseUrl'));
-    server = await startTestServer({ DATABASE_URL: proxy.rewrite(inject('databaseUrl')) });
   });
   afterAll(async () => {
-    await proxy?.restore();
-    await server?.stop();
     await proxy?.close();
+  });
+  const server = useTestServer(() => ({ DATABASE_URL: proxy.rewrite(inject('databaseUrl')) }));
+  // After-hooks run last registered first: PostgreSQL is back before the server stops.
+  afterAll(async () => {
+    await proxy?.restore();
   });
 
   it('answers 503 in the envelope within seconds, reports the database down on /ready, and serves again once it is back', async () => {
@@ -99,15 +100,16 @@ describe('when PostgreSQL goes down', () => {
 
 describe('when Redis goes down', () => {
   let proxy: TcpProxy;
-  let server: TestServer;
   beforeAll(async () => {
     proxy = await startTcpProxy(inject('redisUrl'));
-    server = await startTestServer({ REDIS_URL: proxy.rewrite(inject('redisUrl')) }, { worker: false });
   });
   afterAll(async () => {
-    await proxy?.restore();
-    await server?.stop();
     await proxy?.close();
+  });
+  const server = useTestServer(() => ({ REDIS_URL: proxy.rewrite(inject('redisUrl')) }), { worker: false });
+  // After-hooks run last registered first: Redis is back before the server stops.
+  afterAll(async () => {
+    await proxy?.restore();
   });
 
   it('answers login with 503 in the envelope within seconds, reports Redis down on /ready, and logs in again once it is back', async () => {
@@ -159,25 +161,26 @@ describe('when Redis goes down', () => {
 describe('when PostgreSQL or Redis stops answering without closing the connection', () => {
   let pgProxy: TcpProxy;
   let redisProxy: TcpProxy;
-  let server: TestServer;
   beforeAll(async () => {
     pgProxy = await startTcpProxy(inject('databaseUrl'));
     redisProxy = await startTcpProxy(inject('redisUrl'));
-    server = await startTestServer(
-      {
-        DATABASE_URL: pgProxy.rewrite(inject('databaseUrl')),
-        REDIS_URL: redisProxy.rewrite(inject('redisUrl')),
-        REQUEST_TIMEOUT_MS: '3000',
-      },
-      { worker: false },
-    );
   });
+  afterAll(async () => {
+    await pgProxy?.close();
+    await redisProxy?.close();
+  });
+  const server = useTestServer(
+    () => ({
+      DATABASE_URL: pgProxy.rewrite(inject('databaseUrl')),
+      REDIS_URL: redisProxy.rewrite(inject('redisUrl')),
+      REQUEST_TIMEOUT_MS: '3000',
+    }),
+    { worker: false },
+  );
+  // After-hooks run last registered first: both are back before the server stops.
   afterAll(async () => {
     await pgProxy?.restore();
     await redisProxy?.restore();
-    await server?.stop();
-    await pgProxy?.close();
-    await redisProxy?.close();
   });
 
   it('answers register with 503 within seconds while PostgreSQL is silent', async () => {
@@ -210,15 +213,13 @@ describe('when PostgreSQL or Redis stops answering without closing the connectio
 });
 
 describe('in production mode with no SMS worker running', () => {
-  let server: TestServer;
+  const server = useTestServer({ NODE_ENV: 'production' }, { worker: false });
   let redis: Redis;
   beforeAll(async () => {
-    server = await startTestServer({ NODE_ENV: 'production' }, { worker: false });
     redis = new Redis(inject('redisUrl'), { lazyConnect: true, maxRetriesPerRequest: 1 });
   });
   afterAll(async () => {
     redis?.disconnect();
-    await server?.stop();
   });
 
   it('still answers login with 200: the OTP SMS waits in the queue for a worker', async () => {

@@ -2,30 +2,17 @@ import { randomBytes } from 'node:crypto';
 import type { Wallet } from '@tekana/contracts';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdminAndSignIn,
-  createOwnDatabase,
-  floatWallet,
-  registerAndSignIn,
-  startTestServer,
-  type TestServer,
-} from './harness';
+import { createAdminAndSignIn, floatWallet, registerAndSignIn, useTestServer } from './harness';
 
 describe('a graceful shutdown while a posting is still running', () => {
-  let server: TestServer;
-  let own: Awaited<ReturnType<typeof createOwnDatabase>>;
+  // Its own database: the notice it follows must be relayed by this server, not another test's.
+  const server = useTestServer({}, { ownDatabase: true });
   let sql: postgres.Sql;
-  beforeAll(async () => {
-    // Its own database: the notice it follows must be relayed by this server, not another test's.
-    own = await createOwnDatabase();
-    sql = postgres(own.url, { max: 2, onnotice: () => {} });
-    server = await startTestServer({ DATABASE_URL: own.url });
+  beforeAll(() => {
+    sql = postgres(server.env.DATABASE_URL ?? '', { max: 2, onnotice: () => {} });
   });
   afterAll(async () => {
-    server?.worker?.kill('SIGTERM');
     await sql?.end();
-    await server?.gateway.close();
-    await own?.drop();
   });
 
   it('lets the posting commit and queue its SMS notice, even after its client has gone', async () => {

@@ -1,27 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import type { Transaction, Wallet } from '@tekana/contracts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createAdminAndSignIn,
   floatWallet,
   registerAndSignIn,
   type SignedIn,
-  startTestServer,
-  type TestServer,
+  useTestServer,
 } from './harness';
 
 /**
  * An empty POST (no body, with or without a content type) is a request with no fields: an operation whose
  * input fields are all optional answers it, one with required fields says which are missing.
  */
-let server: TestServer;
+const server = useTestServer();
 let admin: SignedIn;
 let floatRwf: Wallet;
 let wallet: Wallet;
 
 beforeAll(async () => {
-  server = await startTestServer();
   admin = await createAdminAndSignIn(server);
   floatRwf = await floatWallet(server, admin);
   const customer = await registerAndSignIn(server);
@@ -32,9 +30,6 @@ beforeAll(async () => {
     admin.token,
   );
   wallet = opened.body.data;
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 async function aDeposit(): Promise<Transaction> {

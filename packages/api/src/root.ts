@@ -1,9 +1,9 @@
 import { auditRouter } from './routers/audit';
 import { customerRouter } from './routers/customer';
 import { transactionRouter } from './routers/transaction';
-import { transactionTypeRouter } from './routers/transactionType';
+import { transactionTypeRouter } from './routers/transaction-type';
 import { walletRouter } from './routers/wallet';
-import { walletTypeRouter } from './routers/walletType';
+import { walletTypeRouter } from './routers/wallet-type';
 import { createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({

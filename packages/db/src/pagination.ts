@@ -1,6 +1,6 @@
 import { DEFAULT_PAGE_SIZE, DomainError, type Page, type PaginationInput } from '@tekana/contracts';
 import { and, desc, type SQL, sql } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { PgColumn, PgSelect } from 'drizzle-orm/pg-core';
 
 /** Every list is newest first on (created_at, id); created_at has millisecond precision so a cursor is exact. */
 export type KeysetColumns = { createdAt: PgColumn; id: PgColumn };
@@ -21,36 +21,40 @@ export function decodeCursor(cursor: string): Keyed {
   return { createdAt, id };
 }
 
-export type PageQuery<T> = (q: {
-  where: SQL | undefined;
-  orderBy: SQL[];
-  limit: number;
-  offset: number;
-}) => Promise<T[]>;
+/** The rows a list pages through: `select ... from ...` with any joins, neither filtered nor ordered yet. */
+export type ListSource<Q extends PgSelect> = { $dynamic(): Q };
 
 /**
- * One page of a list: keyset on `cursor` (page 10,000 costs what page 1 costs), or the old
- * `page`/`pageSize` as an offset for the legacy frontend. Fetches one extra row to know if more follow.
+ * One page of a list, newest first: keyset on `cursor` (page 10,000 costs what page 1 costs), or the
+ * old `page`/`pageSize` as an offset for the legacy frontend. Fetches one extra row to know if more
+ * follow. A list is its source, its filters (undefined ones count for nothing) and how a row is shown.
  */
-export async function listPage<T extends Keyed>(
+export async function listPage<Q extends PgSelect & PromiseLike<Keyed[]>, Item>(
   input: PaginationInput,
-  columns: KeysetColumns,
-  filters: (SQL | undefined)[],
-  run: PageQuery<T>,
-): Promise<Page<T>> {
+  list: {
+    from: ListSource<Q>;
+    keyset: KeysetColumns;
+    filters: (SQL | undefined)[];
+    toItem: (row: Awaited<Q>[number]) => Item;
+  },
+): Promise<Page<Item>> {
+  const { keyset } = list;
   const limit = input.limit ?? input.pageSize ?? DEFAULT_PAGE_SIZE;
   const after = input.cursor ? decodeCursor(input.cursor) : undefined;
-  const keyset = after
-    ? sql`(${columns.createdAt}, ${columns.id}) < (${after.createdAt.toISOString()}::timestamptz, ${after.id}::uuid)`
+  const cursorCondition = after
+    ? sql`(${keyset.createdAt}, ${keyset.id}) < (${after.createdAt.toISOString()}::timestamptz, ${after.id}::uuid)`
     : undefined;
   const offset = !after && input.page ? (input.page - 1) * limit : 0;
-  const rows = await run({
-    where: and(...filters, keyset),
-    orderBy: [desc(columns.createdAt), desc(columns.id)],
-    limit: limit + 1,
-    offset,
-  });
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  const rows = await list.from
+    .$dynamic()
+    .where(and(...list.filters, cursorCondition))
+    .orderBy(desc(keyset.createdAt), desc(keyset.id))
+    .limit(limit + 1)
+    .offset(offset);
+  const shown = rows.slice(0, limit);
+  const last = shown.at(-1);
+  return {
+    items: shown.map(list.toItem),
+    nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+  };
 }

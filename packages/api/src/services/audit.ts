@@ -9,6 +9,7 @@ import {
 } from '@tekana/contracts';
 import { auditLog, type Database, listPage, type NewAuditEntry } from '@tekana/db';
 import { eq, gte, lte } from 'drizzle-orm';
+import { toAuditEntry } from './api-rows';
 
 export type AuditService = ReturnType<typeof createAuditService>;
 
@@ -28,20 +29,6 @@ export function auditEntry(
   return { actorId: actor.id, actorRole: actor.role, action, entityType, entityId, before, after };
 }
 
-export function toAuditEntry(row: typeof auditLog.$inferSelect): AuditEntry {
-  return {
-    id: row.id,
-    actorId: row.actorId,
-    actorRole: row.actorRole,
-    action: row.action,
-    entityType: row.entityType,
-    entityId: row.entityId,
-    before: row.before,
-    after: row.after,
-    createdAt: row.createdAt.toISOString(),
-  };
-}
-
 /** The read side of the audit log; its rows are written beside each change, never changed after. */
 export function createAuditService({ database }: { database: Database }) {
   return {
@@ -55,16 +42,8 @@ export function createAuditService({ database }: { database: Database }) {
         input.from ? gte(a.createdAt, input.from) : undefined,
         input.to ? lte(a.createdAt, input.to) : undefined,
       ];
-      const page = await listPage(input, a, filters, (q) =>
-        database.reader
-          .select()
-          .from(a)
-          .where(q.where)
-          .orderBy(...q.orderBy)
-          .limit(q.limit)
-          .offset(q.offset),
-      );
-      return { items: page.items.map(toAuditEntry), nextCursor: page.nextCursor };
+      const from = database.reader.select().from(a);
+      return listPage(input, { from, keyset: a, filters, toItem: toAuditEntry });
     },
   };
 }

@@ -17,8 +17,8 @@ import type { OtpStore } from '../ports/otp-store';
 import type { RateLimiter } from '../ports/rate-limiter';
 import type { SmsQueue } from '../ports/sms-queue';
 import type { TokenClaims, TokenRevocations } from '../ports/token-revocations';
+import { toCustomer } from './api-rows';
 import { auditEntry } from './audit';
-import { toCustomer } from './customer-row';
 import { createVerifiedTokens, type VerifiedToken } from './verified-tokens';
 
 export type AuthDeps = {

@@ -8,7 +8,7 @@ import {
 } from '@tekana/contracts';
 import { customers, type Database, listPage } from '@tekana/db';
 import { and, eq, sql } from 'drizzle-orm';
-import { toCustomer } from './customer-row';
+import { toCustomer } from './api-rows';
 
 export type CustomerService = ReturnType<typeof createCustomerService>;
 
@@ -31,16 +31,8 @@ export function createCustomerService({ database }: { database: Database }) {
         input.gender ? eq(customers.gender, input.gender) : undefined,
         input.role ? eq(customers.role, input.role) : undefined,
       ];
-      const page = await listPage(input, customers, filters, (q) =>
-        reader
-          .select()
-          .from(customers)
-          .where(q.where)
-          .orderBy(...q.orderBy)
-          .limit(q.limit)
-          .offset(q.offset),
-      );
-      return { items: page.items.map(toCustomer), nextCursor: page.nextCursor };
+      const from = reader.select().from(customers);
+      return listPage(input, { from, keyset: customers, filters, toItem: toCustomer });
     },
 
     /** By id, email, phone number or ID number; a customer can find only themselves. */

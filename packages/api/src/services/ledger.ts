@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   type Actor,
   DomainError,
@@ -24,13 +24,14 @@ import {
   writePosting,
 } from '@tekana/db';
 import type { Clock } from '../ports/clock';
+import { toTransaction, transactionFor } from './api-rows';
 import { auditEntry } from './audit';
 import { makeReferenceNumber } from './generated-numbers';
 import { outboxNoticesFor } from './ledger-notices';
-import { toTransaction, transactionFor } from './ledger-rows';
 import type { PostingRequest } from './posting-batch';
 import { reversalRefusal } from './posting-checks';
 import { createPostingEngine, type PostingResult } from './posting-engine';
+import { requestFingerprint, reversalFingerprint } from './request-fingerprint';
 
 export type LedgerService = ReturnType<typeof createLedgerService>;
 export type LedgerDeps = {
@@ -41,30 +42,6 @@ export type LedgerDeps = {
   /** Observes each committed batch of the posting engine (for metrics). */
   onPostingBatch?: (batch: { postings: number; seconds: number }) => void;
 };
-
-/** What identifies a request for idempotency: the canonical payload, and who sent it. */
-export function requestFingerprint(actor: Actor, input: TransactionCreateInput): string {
-  const canonical = [
-    actor.id,
-    input.externalReferenceNumber,
-    input.transactionTypeId ?? null,
-    input.transactionTypeCode ?? null,
-    input.channelType,
-    input.debitedWalletId,
-    input.creditedWalletId,
-    input.amount,
-    input.currencyCode ?? null,
-    input.statusMessage ?? null,
-  ];
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
-}
-
-/** A reversal's fingerprint: who reversed what. Stored like a posting's, never compared (a reversal is never replayed). */
-function reversalFingerprint(actor: Actor, originalId: string): string {
-  return createHash('sha256')
-    .update(JSON.stringify(['reverse', actor.id, originalId]))
-    .digest('hex');
-}
 
 /**
  * A reversal's audit row is about the original, the transaction the admin named: before, as it was;

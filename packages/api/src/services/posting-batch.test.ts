@@ -3,8 +3,9 @@ import { DomainError } from '@tekana/contracts';
 import type { LockedWallet, TransactionTypeWithRules } from '@tekana/db';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toPostingFields } from './ledger-rows';
+import { toPostingFields } from './api-rows';
 import { type BatchPlan, type PostingGroup, type PostingRequest, planBatch } from './posting-batch';
+import { requestFingerprint } from './request-fingerprint';
 
 // Four wallets in memory: three that may not go below 0, and a float that may.
 const WALLETS = 4;
@@ -92,18 +93,15 @@ const batchCase: fc.Arbitrary<Case> = fc.record({
 });
 
 function requestOf({ from, to, amount, key }: Ask): PostingRequest {
-  return {
-    actor: admin,
-    input: {
-      externalReferenceNumber: `key-${key}`,
-      transactionTypeCode: 'T',
-      channelType: 'APP',
-      debitedWalletId: walletId(from),
-      creditedWalletId: walletId(to),
-      amount,
-    },
-    requestHash: JSON.stringify([from, to, amount]),
+  const input = {
+    externalReferenceNumber: `key-${key}`,
+    transactionTypeCode: 'T',
+    channelType: 'APP' as const,
+    debitedWalletId: walletId(from),
+    creditedWalletId: walletId(to),
+    amount,
   };
+  return { actor: admin, input, requestHash: requestFingerprint(admin, input) };
 }
 
 function plan(c: Case): BatchPlan {
@@ -127,6 +125,7 @@ function model(c: Case) {
     const before = { balances: [...balances], posted: new Map(posted) };
     const answers: Expected[] = [];
     for (const a of group.asks) {
+      // Under one key, requests differ only in these.
       const hash = JSON.stringify([a.from, a.to, a.amount]);
       const earlier = posted.get(a.key);
       let answer: Expected;

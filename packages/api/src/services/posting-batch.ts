@@ -8,10 +8,11 @@ import type {
   TransactionRow,
   TransactionTypeWithRules,
 } from '@tekana/db';
+import { type PostingOwners, toPostingFields } from './api-rows';
 import { auditEntry } from './audit';
 import { outboxNoticesFor } from './ledger-notices';
-import { type PostingOwners, toPostingFields } from './ledger-rows';
 import { authorizePosting, postingRefusal } from './posting-checks';
+import { isSameRequest } from './request-fingerprint';
 
 /** One posting asked for, with its idempotency fingerprint. */
 export type PostingRequest = { actor: Actor; input: TransactionCreateInput; requestHash: string };
@@ -59,9 +60,9 @@ export class AtomicBulkRefused extends DomainError {
 
 function sameRequestOrConflict<T extends { requestHash: string; externalReferenceNumber: string }>(
   earlier: T,
-  requestHash: string,
+  request: PostingRequest,
 ): T {
-  if (earlier.requestHash === requestHash) return earlier;
+  if (isSameRequest(earlier.requestHash, request)) return earlier;
   throw new DomainError(
     'IDEMPOTENCY_CONFLICT',
     `externalReferenceNumber ${earlier.externalReferenceNumber} was already used for a different request`,
@@ -93,7 +94,8 @@ export function planBatch(
     creditedCustomerId: snapshot.wallets.get(p.creditedWalletId)?.customerId ?? null,
   });
 
-  function apply({ actor, input, requestHash }: PostingRequest): NewPosting | TransactionRow {
+  function apply(request: PostingRequest): NewPosting | TransactionRow {
+    const { actor, input, requestHash } = request;
     if (input.debitedWalletId === input.creditedWalletId) {
       throw new DomainError('SAME_WALLET', 'A transaction moves money between two different wallets');
     }
@@ -102,7 +104,7 @@ export function planBatch(
       : typeByCode.get(input.transactionTypeCode ?? '');
     if (!found) throw new DomainError('NOT_FOUND', 'No such transaction type');
     const earlier = posted.get(input.externalReferenceNumber);
-    if (earlier) return sameRequestOrConflict(earlier, requestHash);
+    if (earlier) return sameRequestOrConflict(earlier, request);
     const { debited, credited } = authorizePosting(
       actor,
       snapshot.wallets.get(input.debitedWalletId),

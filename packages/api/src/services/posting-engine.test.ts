@@ -4,8 +4,8 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestbed, outcomeOf, posting, type Testbed } from '../../test/ledger-testbed';
 import { makeReferenceNumber } from './generated-numbers';
-import { requestFingerprint } from './ledger';
 import { createPostingEngine } from './posting-engine';
+import { requestFingerprint } from './request-fingerprint';
 
 // A pool, so that the engine's two batches in flight really run at once beside the fixtures' own queries.
 const database = createDatabase({ databaseUrl: inject('databaseUrl'), dataDir: '', maxConnections: 10 });

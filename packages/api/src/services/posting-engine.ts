@@ -15,7 +15,7 @@ import {
   type TransactionRow,
 } from '@tekana/db';
 import { isUnavailable } from '../errors';
-import type { PostingOwners } from './ledger-rows';
+import type { PostingOwners } from './api-rows';
 import { type PostingGroup, type PostingOutcome, planBatch } from './posting-batch';
 
 /** A posting's final answer: the committed row and its wallets' owners, or the refusal it got. */

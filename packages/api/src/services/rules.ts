@@ -1,8 +1,8 @@
 import { type Actor, DomainError, type Rule, type RuleListInput, type RuleSetInput } from '@tekana/contracts';
 import { type Database, recordAudit, transactionTypes, walletTypeRules, walletTypes } from '@tekana/db';
 import { and, eq } from 'drizzle-orm';
+import { toRule } from './api-rows';
 import { auditEntry } from './audit';
-import { toRule } from './ledger-rows';
 
 export type RuleService = ReturnType<typeof createRuleService>;
 

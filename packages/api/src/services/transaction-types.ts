@@ -9,8 +9,8 @@ import {
 } from '@tekana/contracts';
 import { type Database, listPage, recordAudit, transactionTypes, uniqueViolation } from '@tekana/db';
 import { eq } from 'drizzle-orm';
+import { toTransactionType } from './api-rows';
 import { auditEntry } from './audit';
-import { toTransactionType } from './ledger-rows';
 
 export type TransactionTypeService = ReturnType<typeof createTransactionTypeService>;
 
@@ -37,16 +37,8 @@ export function createTransactionTypeService({ database }: { database: Database 
         input.code ? eq(transactionTypes.code, input.code) : undefined,
         input.status ? eq(transactionTypes.status, input.status) : undefined,
       ];
-      const page = await listPage(input, transactionTypes, filters, (q) =>
-        database.reader
-          .select()
-          .from(transactionTypes)
-          .where(q.where)
-          .orderBy(...q.orderBy)
-          .limit(q.limit)
-          .offset(q.offset),
-      );
-      return { items: page.items.map(toTransactionType), nextCursor: page.nextCursor };
+      const from = database.reader.select().from(transactionTypes);
+      return listPage(input, { from, keyset: transactionTypes, filters, toItem: toTransactionType });
     },
 
     /** An INACTIVE type refuses new postings (TRANSACTION_TYPE_INACTIVE); its past postings stay as they are. */

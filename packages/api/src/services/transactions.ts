@@ -8,7 +8,7 @@ import {
 import { type Database, listPage, transactions, wallets } from '@tekana/db';
 import { and, eq, getTableColumns, gte, inArray, lte, or } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { transactionFor } from './ledger-rows';
+import { transactionFor } from './api-rows';
 
 const debitedWallet = alias(wallets, 'debited_wallet');
 const creditedWallet = alias(wallets, 'credited_wallet');
@@ -67,14 +67,12 @@ export function createTransactionService({ database }: { database: Database }) {
         input.createdFrom ? gte(t.createdAt, input.createdFrom) : undefined,
         input.createdTo ? lte(t.createdAt, input.createdTo) : undefined,
       ];
-      const page = await listPage(input, t, filters, (q) =>
-        selectPostings()
-          .where(q.where)
-          .orderBy(...q.orderBy)
-          .limit(q.limit)
-          .offset(q.offset),
-      );
-      return { items: page.items.map((row) => transactionFor(actor, row, row)), nextCursor: page.nextCursor };
+      return listPage(input, {
+        from: selectPostings(),
+        keyset: t,
+        filters,
+        toItem: (row) => transactionFor(actor, row, row),
+      });
     },
 
     async get(actor: Actor, id: string): Promise<Transaction> {

@@ -8,8 +8,8 @@ import {
 } from '@tekana/contracts';
 import { type Database, listPage, recordAudit, uniqueViolation, walletTypes } from '@tekana/db';
 import { eq } from 'drizzle-orm';
+import { toWalletType } from './api-rows';
 import { auditEntry } from './audit';
-import { toWalletType } from './ledger-rows';
 
 export type WalletTypeService = ReturnType<typeof createWalletTypeService>;
 
@@ -39,16 +39,8 @@ export function createWalletTypeService({ database }: { database: Database }) {
           ? undefined
           : eq(walletTypes.allowNegativeBalance, input.allowNegativeBalance),
       ];
-      const page = await listPage(input, walletTypes, filters, (q) =>
-        database.reader
-          .select()
-          .from(walletTypes)
-          .where(q.where)
-          .orderBy(...q.orderBy)
-          .limit(q.limit)
-          .offset(q.offset),
-      );
-      return { items: page.items.map(toWalletType), nextCursor: page.nextCursor };
+      const from = database.reader.select().from(walletTypes);
+      return listPage(input, { from, keyset: walletTypes, filters, toItem: toWalletType });
     },
   };
 }

@@ -18,9 +18,9 @@ import {
   walletTypes,
 } from '@tekana/db';
 import { and, eq, inArray } from 'drizzle-orm';
+import { toWallet } from './api-rows';
 import { auditEntry } from './audit';
 import { retryOnCollision } from './generated-numbers';
-import { toWallet } from './ledger-rows';
 
 export type WalletService = ReturnType<typeof createWalletService>;
 export type WalletDeps = {
@@ -102,16 +102,8 @@ export function createWalletService({ database, randomDigits: digits = randomDig
         input.accountNumber ? eq(wallets.accountNumber, input.accountNumber) : undefined,
         input.status ? eq(wallets.status, input.status) : undefined,
       ];
-      const page = await listPage(input, wallets, filters, (q) =>
-        reader
-          .select()
-          .from(wallets)
-          .where(q.where)
-          .orderBy(...q.orderBy)
-          .limit(q.limit)
-          .offset(q.offset),
-      );
-      return { items: page.items.map(toWallet), nextCursor: page.nextCursor };
+      const from = reader.select().from(wallets);
+      return listPage(input, { from, keyset: wallets, filters, toItem: toWallet });
     },
 
     async get(actor: Actor, id: string): Promise<Wallet> {

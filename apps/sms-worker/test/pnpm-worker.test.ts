@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startFakeSmsGateway } from '../../../test/fake-sms-gateway';
-import { createSmsProducer } from '../test/sms-producer';
-import { spawnSmsWorker } from '../test/worker-process';
+import { createSmsProducer } from './sms-producer';
+import { spawnSmsWorker } from './worker-process';
 
 const redisUrl = inject('redisUrl');
 const redisPrefix = `tekana:test:${inject('runId')}:`;
