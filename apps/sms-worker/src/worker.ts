@@ -29,6 +29,11 @@ export function createSmsWorker(options: SmsWorkerOptions): Worker<unknown, void
     concurrency: options.concurrency,
     // BullMQ keeps this limit in Redis, so it holds across every worker on the queue, as the gateway counts.
     limiter: { max: options.ratePerSecond, duration: 1_000 },
+    // A worker that dies mid-send holds its jobs until their lock expires and a stalled-job check hands
+    // them back: 10 s each instead of BullMQ's 30 s, so an OTP waits seconds, not a minute. A live worker
+    // renews its locks every 5 s, well within the provider's 10 s send timeout.
+    lockDuration: 10_000,
+    stalledInterval: 10_000,
   });
   worker.on('completed', (job) => logger.info(smsLogFields(job), 'SMS delivered'));
   worker.on('failed', (job, error) => logFailure(logger, job, error));

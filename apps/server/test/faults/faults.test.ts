@@ -268,7 +268,7 @@ describe('under 32 concurrent posters', () => {
       worker = spawnSource('apps/sms-worker/src/main.ts', env);
     });
     expect(attempts.filter((a) => a.outcome !== 201)).toEqual([]);
-    // A job whose worker died is taken up again once its lock expires (BullMQ's stalled-job check, 30 s).
+    // A job whose worker died is taken up again once its lock expires (the worker's stalled-job check, 10 s).
     await expectNothingLost(attempts);
   }, 240_000);
 });
