@@ -8,6 +8,7 @@ type Operation = {
   description?: string;
   tags?: string[];
   security?: Record<string, string[]>[];
+  parameters?: { description?: string; schema?: JsonSchema }[];
   requestBody?: { required?: boolean; content?: Record<string, { schema?: JsonSchema }> };
   responses?: Record<string, { description?: string; content?: Record<string, { schema?: JsonSchema }> }>;
 };
@@ -72,6 +73,11 @@ export function createOpenApiDocument(version: string): OpenAPIObject {
     if (!operation?.responses) continue;
     checkDescribed(`${method} ${path}`, meta, operation);
     operation.security = meta.access === 'public' ? [] : [{ bearer: [] }];
+    // Swagger UI and generated clients show a parameter's own description, not its schema's.
+    for (const parameter of operation.parameters ?? []) {
+      const described = parameter.schema?.description;
+      if (typeof described === 'string') parameter.description ??= described;
+    }
     // A body whose fields are all optional may be left out (the REST layer reads no body as no fields).
     const body = operation.requestBody?.content?.['application/json']?.schema;
     if (operation.requestBody && !(body?.required as unknown[] | undefined)?.length)
