@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ERROR_STATUS, type ErrorCode, NEW_POSTING_REFUSALS, REVERSAL_REFUSALS } from '@tekana/contracts';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createAdminAndSignIn,
   floatWallet,
@@ -12,8 +12,7 @@ import {
   repoRoot,
   type SignedIn,
   signIn,
-  startTestServer,
-  type TestServer,
+  useTestServer,
 } from './harness';
 
 // Gitignored: the served document, the types generated from it, and the unchecked copy of the calls.
@@ -59,7 +58,7 @@ function run(tool: string, args: string[], env: Record<string, string> = {}) {
   });
 }
 
-let server: TestServer;
+const server = useTestServer();
 let document: Document;
 const operations = () =>
   Object.entries(document.paths).flatMap(([path, methods]) =>
@@ -77,14 +76,10 @@ const codesOf = (response: Response | undefined) =>
   response?.content['application/json'].schema.properties.data.properties.code.enum;
 
 beforeAll(async () => {
-  server = await startTestServer();
   document = (await server.send('GET', '/openapi.json')).json() as Document;
   await rm(generated, { recursive: true, force: true });
   await mkdir(generated, { recursive: true });
   await writeFile(join(generated, 'openapi.json'), JSON.stringify(document, null, 2));
-});
-afterAll(async () => {
-  await server?.stop();
 });
 
 describe('the served /openapi.json', () => {
