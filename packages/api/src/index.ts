@@ -10,4 +10,11 @@ export { createServices, type ServiceDeps, type Services } from './services';
 export { createAdmin, signAccessToken } from './services/auth';
 export { createLedgerService, type LedgerService } from './services/ledger';
 export { createNoticeRelay, type NoticeRelay } from './services/notice-relay';
-export { type Actor, type Context, createCallerFactory, type Meta } from './trpc';
+export {
+  ACCESS_ERRORS,
+  type Access,
+  type Actor,
+  type Context,
+  createCallerFactory,
+  type Meta,
+} from './trpc';

@@ -1,7 +1,7 @@
 /**
  * 1. CONTEXT: who is calling (from the bearer token) and the services, built once at start.
  */
-import { type Actor, DomainError } from '@tekana/contracts';
+import { type Actor, DomainError, type ErrorCode } from '@tekana/contracts';
 import { initTRPC } from '@trpc/server';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { domainCodeOf, toTRPCError } from './errors';
@@ -21,9 +21,12 @@ export type Context = {
   services: Services;
 };
 
+/** Who may call a procedure: set by its kind (section 3), never by a router. */
+export type Access = 'public' | 'customer' | 'admin';
+
 /**
- * Our own procedure metadata next to trpc-to-openapi's: the REST envelope's message on success, and
- * `created` for procedures that answer 201.
+ * Our own procedure metadata next to trpc-to-openapi's: the REST envelope's message on success,
+ * `created` for procedures that answer 201, and what `/openapi.json` documents of its refusals.
  */
 export type Meta = OpenApiMeta & {
   message?: string;
@@ -31,6 +34,12 @@ export type Meta = OpenApiMeta & {
   created?: boolean | ((output: unknown) => boolean);
   /** REST only: the output's `token` goes beside `data` in the envelope, as the old validateOtp did. */
   envelopeToken?: boolean;
+  access?: Access;
+  /**
+   * The codes the procedure's service may refuse with (NOT_FOUND, CONFLICT, INSUFFICIENT_FUNDS, ...), on
+   * top of those of its kind (`ACCESS_ERRORS`); `/openapi.json` lists each under its HTTP status.
+   */
+  errors?: readonly ErrorCode[];
 };
 
 /**
@@ -87,15 +96,29 @@ const deadline = t.middleware(async ({ ctx, next }) => {
   }
 });
 
-export const publicProcedure = t.procedure.use(mapErrors).use(deadline);
+/**
+ * What any procedure of a kind may answer, whatever its service does: input refused by its schema, the
+ * deadline or a backing service down, and the refusals of the kind's own guard below.
+ */
+export const ACCESS_ERRORS: Record<Access, readonly ErrorCode[]> = {
+  public: ['BAD_REQUEST', 'SERVICE_UNAVAILABLE'],
+  customer: ['BAD_REQUEST', 'SERVICE_UNAVAILABLE', 'UNAUTHORIZED'],
+  admin: ['BAD_REQUEST', 'SERVICE_UNAVAILABLE', 'UNAUTHORIZED', 'FORBIDDEN'],
+};
 
-export const customerProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.actor || !ctx.token)
-    throw new DomainError('UNAUTHORIZED', 'Sign in first: send a valid bearer token');
-  return next({ ctx: { ...ctx, actor: ctx.actor, token: ctx.token } });
-});
+export const publicProcedure = t.procedure.use(mapErrors).use(deadline).meta({ access: 'public' });
 
-export const adminProcedure = customerProcedure.use(({ ctx, next }) => {
-  if (ctx.actor.role !== 'ADMIN') throw new DomainError('FORBIDDEN', 'Only an admin may do this');
-  return next({ ctx });
-});
+export const customerProcedure = publicProcedure
+  .use(({ ctx, next }) => {
+    if (!ctx.actor || !ctx.token)
+      throw new DomainError('UNAUTHORIZED', 'Sign in first: send a valid bearer token');
+    return next({ ctx: { ...ctx, actor: ctx.actor, token: ctx.token } });
+  })
+  .meta({ access: 'customer' });
+
+export const adminProcedure = customerProcedure
+  .use(({ ctx, next }) => {
+    if (ctx.actor.role !== 'ADMIN') throw new DomainError('FORBIDDEN', 'Only an admin may do this');
+    return next({ ctx });
+  })
+  .meta({ access: 'admin' });

@@ -12,15 +12,26 @@ export const positiveAmountSchema = z.number().int().positive().max(Number.MAX_S
 /** A balance may be negative only on wallet types that allow it (FLOAT). */
 export const balanceSchema = z.number().int();
 
-/**
- * Query parameters arrive as strings: accept a number or its decimal string. Each ends in a pipe because
- * trpc-to-openapi refuses a bare union with z.number()/z.boolean() as a query parameter.
- */
-export const amountQuery = z
-  .union([amountSchema, z.string().regex(/^\d+$/).transform(Number)])
-  .pipe(amountSchema);
+/** Digits (as query parameters carry numbers) become the number they spell; anything else is left to the check. */
+const digitsAsNumber = (value: number | `${number}`) =>
+  typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
 
-export const booleanQuery = z.union([z.boolean(), z.stringbool()]).pipe(z.boolean());
+/**
+ * An integer query parameter: a number or its decimal digits. The digits become a number before the
+ * check, so that the document shows an integer and its range. Behind that pipe, trpc-to-openapi leaves
+ * the number strict (it switches on coercion for a bare z.number(), which takes " 1" or "1e3").
+ */
+export const integerQuery = (schema: z.ZodNumber) => z.preprocess(digitsAsNumber, schema);
+
+export const amountQuery = integerQuery(amountSchema);
+
+const stringBoolean = z.stringbool();
+/** A boolean query parameter: true or false, or the strings z.stringbool() reads ("true", "0", "yes", ...). */
+export const booleanQuery = z.preprocess(
+  (value: boolean | string) =>
+    typeof value === 'string' ? (stringBoolean.safeParse(value).data ?? value) : value,
+  z.boolean(),
+);
 
 /**
  * A boolean in a JSON body. trpc-to-openapi switches on coercion for every bare z.boolean() of a REST

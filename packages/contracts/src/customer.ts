@@ -4,12 +4,11 @@ import { enumInput, GENDERS, genderSchema, ID_TYPES, idTypeSchema, ROLES, roleSc
 import { paginationInput } from './pagination';
 
 const name = z.string().trim().min(1).max(100);
-export const emailSchema = z
-  .string()
-  .trim()
-  .max(254)
-  .pipe(z.email())
-  .transform((e) => e.toLowerCase());
+/** Trimmed and lower-cased before the check, so that the document shows an email (format and length). */
+export const emailSchema = z.preprocess(
+  (value: string) => (typeof value === 'string' ? value.trim().toLowerCase() : value),
+  z.email().max(254),
+);
 /** E.164: a plus, then up to 15 digits, no leading zero. */
 export const phoneNumberSchema = z
   .string()

@@ -33,26 +33,25 @@ export type TransactionStatus = z.infer<typeof transactionStatusSchema>;
 
 /**
  * An enum as input: its name, or the old API's numeric code (its index, as a number or a digit string,
- * since query parameters arrive as strings).
+ * since query parameters arrive as strings). The code becomes the name before the check, so that the
+ * schema's JSON form, and the OpenAPI document made from it, shows the names alone (a client generated
+ * from it types the field as the names, not as any string or number); the codes are described beside.
  */
 export function enumInput<const T extends readonly [string, ...string[]]>(values: T) {
-  const byName = z.enum(values);
-  const byCode = z
-    .union([
-      z
-        .number()
-        .int()
-        .min(0)
-        .max(values.length - 1),
-      z.string().regex(/^\d+$/),
-    ])
-    .transform((code, ctx) => {
-      const name = values[Number(code)];
+  const legacyCodes = values.map((name, code) => `${code} = ${name}`).join(', ');
+  return z
+    .preprocess((value: T[number] | number | `${number}`, ctx) => {
+      const isCode = typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value));
+      if (!isCode) return value;
+      const name = values[Number(value)];
       if (name === undefined) {
-        ctx.addIssue({ code: 'custom', message: `Unknown code ${code}: expected 0..${values.length - 1}` });
+        ctx.addIssue({ code: 'custom', message: `Unknown code ${value}: expected 0..${values.length - 1}` });
         return z.NEVER;
       }
-      return name as T[number];
+      return name;
+    }, z.enum(values))
+    .meta({
+      description: `One of ${values.join(', ')}. The old numeric codes are accepted too, as a number or its digits: ${legacyCodes}.`,
+      'x-legacy-codes': Object.fromEntries(values.map((name, code) => [name, code])),
     });
-  return z.union([byName, byCode]);
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-/** Why a posting was refused: answered as 422 with this code, and nothing was posted. */
-export const POSTING_REFUSALS = [
+/** Why a new posting (or a bulk item) was refused by the ledger's checks. */
+export const NEW_POSTING_REFUSALS = [
   'INSUFFICIENT_FUNDS',
   'DEBIT_NOT_ALLOWED',
   'CREDIT_NOT_ALLOWED',
@@ -10,9 +10,15 @@ export const POSTING_REFUSALS = [
   'CURRENCY_MISMATCH',
   'TRANSACTION_TYPE_INACTIVE',
   'SAME_WALLET',
-  'ALREADY_REVERSED',
-  'NOT_REVERSIBLE',
 ] as const;
+export type NewPostingRefusal = (typeof NEW_POSTING_REFUSALS)[number];
+
+/** Why a reversal was refused: it may neither repeat nor overdraw. */
+export const REVERSAL_REFUSALS = ['ALREADY_REVERSED', 'NOT_REVERSIBLE', 'INSUFFICIENT_FUNDS'] as const;
+export type ReversalRefusal = (typeof REVERSAL_REFUSALS)[number];
+
+/** Why a posting was refused: answered as 422 with this code, and nothing was posted. */
+export const POSTING_REFUSALS = [...NEW_POSTING_REFUSALS, 'ALREADY_REVERSED', 'NOT_REVERSIBLE'] as const;
 export type PostingRefusal = (typeof POSTING_REFUSALS)[number];
 
 /** Every error the domain raises, each with one HTTP status (see `ERROR_STATUS`). */

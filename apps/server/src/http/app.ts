@@ -101,7 +101,7 @@ export function createApp(
   );
   app.use('/api/v1', ...createRestHandlers(createContext, log).map(tracked));
 
-  // The document never changes while the process runs: serialized once (about 70 kB), not per request.
+  // The document never changes while the process runs: serialized once (about 200 kB), not per request.
   const openApiJson = JSON.stringify(createOpenApiDocument('1.0.0'));
   app.get('/openapi.json', (_req, res) => {
     res.type('json').send(openApiJson);

@@ -18,6 +18,9 @@ const REFUSALS: Record<string, { status: number; code: string; message: string }
 };
 const MALFORMED = { status: 400, code: 'BAD_REQUEST', message: 'Malformed HTTP request' };
 
+/** Every answer of this handler, for the document's `default` response of each operation. */
+export const CLIENT_ERROR_ANSWERS = [MALFORMED, ...Object.values(REFUSALS)];
+
 /**
  * The `clientError` handler: answers what Node's parser refused (a URL over 16 KB, a malformed request
  * line) in the envelope, like every other error; Node's own answer has the same status and no body.

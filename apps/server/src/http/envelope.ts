@@ -45,8 +45,8 @@ export const errorDataSchema = z.object({
     .meta({ description: 'Machine-readable: a tRPC code or a domain code such as INSUFFICIENT_FUNDS' }),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   index: z
-    .number()
     .int()
+    .nonnegative()
     .optional()
     .meta({ description: 'An atomic bulk request: the item that was refused (nothing was posted)' }),
 });

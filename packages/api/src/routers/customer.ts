@@ -25,7 +25,11 @@ export const customerRouter = {
         tags,
         protect: false,
         summary: 'Register a customer',
+        description:
+          'Opens a CUSTOMER account; sign in with login then validateOtp. The email (any case), phone ' +
+          'number and ID number must each be new (409 names the one that is taken).',
       },
+      errors: ['CONFLICT'],
       message: 'Customer registered',
       created: true,
     })
@@ -41,7 +45,11 @@ export const customerRouter = {
         tags,
         protect: false,
         summary: 'Check the password and send an OTP by SMS',
+        description:
+          'The first step of signing in: a right email and password sends a 6-digit code by SMS to the ' +
+          "account's phone (shown masked). Attempts are limited per email and per client address (429).",
       },
+      errors: ['INVALID_CREDENTIALS', 'TOO_MANY_REQUESTS'],
       message: 'OTP sent',
     })
     .input(loginInput)
@@ -56,7 +64,11 @@ export const customerRouter = {
         tags,
         protect: false,
         summary: 'Exchange the OTP for a token',
+        description:
+          'The second step of signing in: the code sent by login, for a bearer token (beside data, which ' +
+          'is the customer). A code is good once, for OTP_TTL_SECONDS; too many wrong ones void it.',
       },
+      errors: ['INVALID_OTP', 'TOO_MANY_REQUESTS'],
       message: 'OTP validated',
       envelopeToken: true,
     })
@@ -72,6 +84,9 @@ export const customerRouter = {
         tags,
         protect: true,
         summary: "Sign out: the caller's token is refused from now until it expires",
+        description:
+          'Revokes the bearer token sent with this request, on every server within a second. No body. ' +
+          "The caller's other tokens stay valid.",
       },
       message: 'Signed out',
     })
@@ -87,6 +102,9 @@ export const customerRouter = {
         tags,
         protect: true,
         summary: 'List customers (a customer sees only self)',
+        description:
+          'Newest first, filtered by any field (old snake_case names accepted too); pages by limit and ' +
+          'cursor, or the old page and pageSize.',
       },
     })
     .input(customerListInput)
@@ -101,7 +119,10 @@ export const customerRouter = {
         tags,
         protect: true,
         summary: 'Find one customer by id, email, phone_number or id_number',
+        description:
+          'Give at least one key (400 otherwise). A customer finds only themselves: anyone else is 404.',
       },
+      errors: ['NOT_FOUND'],
     })
     .input(customerFindInput)
     .output(customerSchema)
@@ -115,7 +136,9 @@ export const customerRouter = {
         tags,
         protect: true,
         summary: 'The signed-in customer',
+        description: 'The account the bearer token belongs to.',
       },
+      errors: ['NOT_FOUND'],
     })
     .input(z.void())
     .output(customerSchema)

@@ -25,7 +25,11 @@ export const transactionTypeRouter = {
         tags,
         protect: true,
         summary: 'Create a transaction type (admin)',
+        description:
+          'A kind of posting (DEPOSIT, TRANSFER, ...) with its amount limits; what it may debit and credit ' +
+          'is set by rules. The code must be new (409). Audited.',
       },
+      errors: ['CONFLICT'],
       message: 'Transaction type created',
       created: true,
     })
@@ -41,6 +45,7 @@ export const transactionTypeRouter = {
         tags,
         protect: true,
         summary: 'List transaction types',
+        description: 'Newest first; filters code and status.',
       },
     })
     .input(transactionTypeListInput)
@@ -55,7 +60,9 @@ export const transactionTypeRouter = {
         tags,
         protect: true,
         summary: "Change a transaction type's status (admin)",
+        description: 'An INACTIVE type refuses new postings (422 TRANSACTION_TYPE_INACTIVE). Audited.',
       },
+      errors: ['NOT_FOUND'],
       message: 'Transaction type status changed',
     })
     .input(transactionTypeStatusInput)
@@ -70,7 +77,11 @@ export const transactionTypeRouter = {
         tags: ruleTags,
         protect: true,
         summary: 'Set the rule of a transaction type for a wallet type (admin, upsert)',
+        description:
+          'Whether postings of this type may debit, and may credit, wallets of this type; without a rule, ' +
+          'neither. Audited (rule.create or rule.update).',
       },
+      errors: ['NOT_FOUND'],
       message: 'Rule set',
     })
     .input(ruleSetInput)
@@ -79,7 +90,14 @@ export const transactionTypeRouter = {
 
   rules: customerProcedure
     .meta({
-      openapi: { method: 'GET', path: '/rules', tags: ruleTags, protect: true, summary: 'List the rules' },
+      openapi: {
+        method: 'GET',
+        path: '/rules',
+        tags: ruleTags,
+        protect: true,
+        summary: 'List the rules',
+        description: 'All of them (no paging: one per transaction type and wallet type); filters both ids.',
+      },
     })
     .input(ruleListInput)
     .output(z.array(ruleSchema))

@@ -1,6 +1,9 @@
 import {
   byIdInput,
+  type ErrorCode,
+  NEW_POSTING_REFUSALS,
   pageOf,
+  REVERSAL_REFUSALS,
   TRANSACTION_POSTED,
   transactionBulkInput,
   transactionBulkOutput,
@@ -14,6 +17,14 @@ import { adminProcedure, customerProcedure } from '../trpc';
 
 const tags = ['transactions'];
 
+/** What a posting (or a bulk item) may be refused with: who may post it, what it names, its key, the checks. */
+const POSTING_ERRORS: readonly ErrorCode[] = [
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'IDEMPOTENCY_CONFLICT',
+  ...NEW_POSTING_REFUSALS,
+];
+
 export const transactionRouter = {
   create: customerProcedure
     .meta({
@@ -23,7 +34,13 @@ export const transactionRouter = {
         tags,
         protect: true,
         summary: 'Post a transaction (idempotent on externalReferenceNumber)',
+        description:
+          'Moves amount (integer minor units) from the debited wallet to the credited one; give exactly one ' +
+          'of transactionTypeId or transactionTypeCode. A customer debits only their own wallets. The same ' +
+          'request again under its externalReferenceNumber returns the first posting; another request under ' +
+          'that key is 409. A refusal (422) posts nothing.',
       },
+      errors: POSTING_ERRORS,
       message: TRANSACTION_POSTED,
       created: true,
     })
@@ -43,6 +60,7 @@ export const transactionRouter = {
           'Not atomic: 200, and data.results[i] is the envelope POST /transactions would have sent for item i. ' +
           'Atomic: 201 with every result, or the first refusal as the error (data.code, data.index) and nothing posted.',
       },
+      errors: POSTING_ERRORS,
       message: 'Bulk postings processed',
       created: (output) => (output as { atomic?: boolean } | undefined)?.atomic === true,
     })
@@ -58,6 +76,9 @@ export const transactionRouter = {
         tags,
         protect: true,
         summary: 'List transactions (a customer sees those touching their wallets)',
+        description:
+          'Newest first, filtered by any field, walletId (either side), amount range and creation time. A ' +
+          "customer sees only their own side's balance: the other side's is null.",
       },
     })
     .input(transactionListInput)
@@ -72,7 +93,9 @@ export const transactionRouter = {
         tags,
         protect: true,
         summary: 'One transaction by id',
+        description: "A posting that touches none of the caller's wallets is 404, as if it did not exist.",
       },
+      errors: ['NOT_FOUND'],
     })
     .input(byIdInput)
     .output(transactionSchema)
@@ -86,7 +109,11 @@ export const transactionRouter = {
         tags,
         protect: true,
         summary: 'Reverse a transaction (admin)',
+        description:
+          'Posts the same amount the other way, linked by reversalOf, and marks the original REVERSED; ' +
+          'skips rules and limits but may not overdraw. The body is optional. Audited.',
       },
+      errors: ['NOT_FOUND', ...REVERSAL_REFUSALS],
       message: 'Transaction reversed',
       created: true,
     })

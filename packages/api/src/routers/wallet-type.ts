@@ -13,7 +13,11 @@ export const walletTypeRouter = {
         tags,
         protect: true,
         summary: 'Create a wallet type (admin)',
+        description:
+          'A kind of wallet with its per-posting amount limits and whether it may go negative (as FLOAT ' +
+          'does). The code must be new (409). Audited.',
       },
+      errors: ['CONFLICT'],
       message: 'Wallet type created',
       created: true,
     })
@@ -23,7 +27,14 @@ export const walletTypeRouter = {
 
   list: customerProcedure
     .meta({
-      openapi: { method: 'GET', path: '/walletTypes', tags, protect: true, summary: 'List wallet types' },
+      openapi: {
+        method: 'GET',
+        path: '/walletTypes',
+        tags,
+        protect: true,
+        summary: 'List wallet types',
+        description: 'Newest first; filters code, name and allowNegativeBalance.',
+      },
     })
     .input(walletTypeListInput)
     .output(pageOf(walletTypeSchema))

@@ -20,7 +20,12 @@ export const walletRouter = {
         tags,
         protect: true,
         summary: 'Open a wallet (a customer for self, an admin for anyone)',
+        description:
+          'Give exactly one of walletTypeId or walletTypeCode, and the currency. A customer opens only ' +
+          'their own, never one that may go negative (403); customerId is for admins. The account number ' +
+          'is made here (12 digits, Luhn-checked).',
       },
+      errors: ['FORBIDDEN', 'NOT_FOUND'],
       message: 'Wallet created',
       created: true,
     })
@@ -36,6 +41,8 @@ export const walletRouter = {
         tags,
         protect: true,
         summary: 'List wallets (a customer sees only their own)',
+        description:
+          'Newest first, filtered by any field; pages by limit and cursor, or the old page and pageSize.',
       },
     })
     .input(walletListInput)
@@ -44,7 +51,15 @@ export const walletRouter = {
 
   get: customerProcedure
     .meta({
-      openapi: { method: 'GET', path: '/wallets/{id}', tags, protect: true, summary: 'One wallet by id' },
+      openapi: {
+        method: 'GET',
+        path: '/wallets/{id}',
+        tags,
+        protect: true,
+        summary: 'One wallet by id',
+        description: "With its current balance. Another customer's wallet is 404, as if it did not exist.",
+      },
+      errors: ['NOT_FOUND'],
     })
     .input(byIdInput)
     .output(walletSchema)
@@ -58,7 +73,9 @@ export const walletRouter = {
         tags,
         protect: true,
         summary: "Change a wallet's status (admin)",
+        description: 'ACTIVE, INACTIVE or DORMANT: only ACTIVE wallets take part in postings. Audited.',
       },
+      errors: ['NOT_FOUND'],
       message: 'Wallet status changed',
     })
     .input(walletStatusInput)

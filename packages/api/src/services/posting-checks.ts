@@ -1,8 +1,15 @@
-import { type Actor, type CurrencyCode, DomainError, type PostingRefusal } from '@tekana/contracts';
+import {
+  type Actor,
+  type CurrencyCode,
+  DomainError,
+  type NewPostingRefusal,
+  type PostingRefusal,
+  type ReversalRefusal,
+} from '@tekana/contracts';
 import type { LockedWallet, TransactionRow, TransactionTypeRow, WalletTypeRuleRow } from '@tekana/db';
 
 /** Why a posting is refused; nothing is written when there is one. */
-export type Refusal = { code: PostingRefusal; message: string };
+export type Refusal<C extends PostingRefusal = PostingRefusal> = { code: C; message: string };
 
 export type PostingCandidate = {
   amount: number;
@@ -34,10 +41,10 @@ export function authorizePosting(actor: Actor, debited?: LockedWallet, credited?
   return { debited, credited };
 }
 
-const refuse = (code: PostingRefusal, message: string): Refusal => ({ code, message });
+const refuse = <C extends PostingRefusal>(code: C, message: string): Refusal<C> => ({ code, message });
 
 /** The checks of a posting, in the order the README's "Money model" lists them; the first that fails is the answer. */
-export function postingRefusal(p: PostingCandidate): Refusal | undefined {
+export function postingRefusal(p: PostingCandidate): Refusal<NewPostingRefusal> | undefined {
   const { amount, transactionType: type, debited, credited } = p;
   // Named by its side, not its account number: the credited wallet may be another customer's.
   const inactive = (['debited', 'credited'] as const).find((side) => p[side].status !== 'ACTIVE');
@@ -71,7 +78,10 @@ export function postingRefusal(p: PostingCandidate): Refusal | undefined {
 }
 
 /** A reversal is a correction: it skips rules and limits, but may neither repeat nor overdraw. */
-export function reversalRefusal(original: TransactionRow, debited: LockedWallet): Refusal | undefined {
+export function reversalRefusal(
+  original: TransactionRow,
+  debited: LockedWallet,
+): Refusal<ReversalRefusal> | undefined {
   if (original.reversalOf) return refuse('NOT_REVERSIBLE', 'A reversal cannot itself be reversed');
   if (original.status === 'REVERSED') {
     return refuse('ALREADY_REVERSED', 'This transaction is already reversed');
@@ -82,7 +92,7 @@ export function reversalRefusal(original: TransactionRow, debited: LockedWallet)
   return overdraft(debited, original.amount);
 }
 
-function overdraft(debited: LockedWallet, amount: number): Refusal | undefined {
+function overdraft(debited: LockedWallet, amount: number): Refusal<'INSUFFICIENT_FUNDS'> | undefined {
   if (debited.type.allowNegativeBalance || debited.currentBalance >= amount) return undefined;
   return refuse('INSUFFICIENT_FUNDS', `Wallet ${debited.accountNumber} does not hold enough for this`);
 }
