@@ -65,6 +65,8 @@ export const configSchema = z
     RATE_LIMIT_LOGIN_PER_IP: int(100, 1),
     RATE_LIMIT_OTP_PER_ACCOUNT: int(10, 1),
     RATE_LIMIT_OTP_PER_IP: int(100, 1),
+    // Enough to check a few payees a day; not enough to walk the phone book.
+    RATE_LIMIT_WALLET_LOOKUP_PER_CALLER: int(60, 1),
     TRUST_PROXY: z.string().default('loopback'),
     // Browser origins allowed to call the API (the legacy web frontend); none by default.
     CORS_ORIGINS: list.pipe(z.array(origin)),

@@ -131,6 +131,7 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
       loginPerAccount: limiter('login-account', config.RATE_LIMIT_LOGIN_PER_ACCOUNT),
       otpPerIp: limiter('otp-ip', config.RATE_LIMIT_OTP_PER_IP),
       otpPerAccount: limiter('otp-account', config.RATE_LIMIT_OTP_PER_ACCOUNT),
+      walletLookupPerCaller: limiter('wallet-lookup', config.RATE_LIMIT_WALLET_LOOKUP_PER_CALLER),
     },
     jwtSecret,
     jwtTtl: config.JWT_TTL,

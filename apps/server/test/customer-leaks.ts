@@ -4,6 +4,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const isWallet = (node: Record<string, unknown>) => 'accountNumber' in node && 'currentBalance' in node;
 const isCustomer = (node: Record<string, unknown>) => 'idNumber' in node && 'role' in node;
+const isWalletLookup = (node: Record<string, unknown>) => 'walletId' in node && 'holderName' in node;
+const LOOKUP_FIELDS = ['walletId', 'accountNumber', 'currencyCode', 'walletTypeCode', 'holderName'];
 const isTransaction = (node: Record<string, unknown>) =>
   'debitedWalletId' in node && 'creditedWalletId' in node && 'debitedWalletBalance' in node;
 
@@ -24,7 +26,7 @@ function secretsOf(world: FuzzWorld, other: Party): [what: string, value: string
 /**
  * What `viewer` must not see in an answer: another customer's record, wallet or transaction, and
  * `other`'s identity anywhere (messages included); the counterparty's wallet id in the viewer's own
- * posting is part of that posting. The balance of a wallet the viewer does not own is returned apart
+ * posting is part of that posting, and a wallet lookup's answer names the wallet it was asked for. The balance of a wallet the viewer does not own is returned apart
  * (`balances`), so that a test can hold it to its own expectation. `registered`: the email a register
  * request sent, whose answer is the record just made, whatever token came with it.
  */
@@ -57,6 +59,13 @@ export async function leaksIn(
     }
     if (isCustomer(node) && node.id !== viewer.customer.id && node.email !== registered) {
       leaks.push(`${at} is the record of customer ${String(node.id)}`);
+    }
+    // A payee's wallet found by the account number or phone the caller gave: its id and account number
+    // are what a payment needs; any other field would say more about the holder than the lookup may.
+    if (isWalletLookup(node)) {
+      skipped.add('walletId').add('accountNumber');
+      const extra = Object.keys(node).filter((key) => !LOOKUP_FIELDS.includes(key));
+      if (extra.length > 0) leaks.push(`${at} is a wallet lookup that also shows ${extra.join(', ')}`);
     }
     if (isTransaction(node)) {
       const own = {

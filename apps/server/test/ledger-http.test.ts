@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Page, Transaction, TransactionType, Wallet, WalletType } from '@tekana/contracts';
+import type { Page, Transaction, TransactionType, Wallet, WalletLookup, WalletType } from '@tekana/contracts';
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -393,5 +393,46 @@ describe('postings at the same time, over HTTP', () => {
       admin.token,
     );
     expect(posted.body.data.items).toHaveLength(1);
+  });
+});
+
+describe('paying by account number or phone number, over REST', () => {
+  it("finds the payee's wallet by account number or by phone, with a masked name, and lets the payer pay it", async () => {
+    const [payer, payee] = [await customerWithWallet(1_000), await customerWithWallet(0)];
+    const byAccount = await server.rest<WalletLookup>(
+      'GET',
+      `/wallets/lookup?accountNumber=${payee.wallet.accountNumber}`,
+      undefined,
+      payer.token,
+    );
+    expect(byAccount.status).toBe(200);
+    expect(byAccount.body.data).toEqual({
+      walletId: payee.wallet.id,
+      accountNumber: payee.wallet.accountNumber,
+      currencyCode: 'RWF',
+      walletTypeCode: 'PERSONAL',
+      holderName: `${payee.customer.firstName} ${payee.customer.lastName[0]}.`,
+    });
+    const phone = encodeURIComponent(payee.customer.phoneNumber);
+    const byPhone = await server.rest<WalletLookup>(
+      'GET',
+      `/wallets/lookup?phoneNumber=${phone}&currencyCode=RWF`,
+      undefined,
+      payer.token,
+    );
+    expect(byPhone.body.data.walletId).toBe(payee.wallet.id);
+    expect((await post(payer, 'TRANSFER', payer.wallet.id, byPhone.body.data.walletId, 100)).status).toBe(
+      201,
+    );
+  });
+
+  it('answers 404 for no such wallet, 400 for half a query, 401 unsigned', async () => {
+    const payer = await customerWithWallet(0);
+    const lookup = (query: string, token?: string) =>
+      server.rest('GET', `/wallets/lookup?${query}`, undefined, token);
+    expect((await lookup('accountNumber=100000000009', payer.token)).status).toBe(404);
+    expect((await lookup('phoneNumber=%2B250788000000', payer.token)).status).toBe(400);
+    expect((await lookup('', payer.token)).status).toBe(400);
+    expect((await lookup('accountNumber=100000000009')).status).toBe(401);
   });
 });

@@ -8,6 +8,7 @@ import {
   idSchema,
   positiveAmountSchema,
 } from './common';
+import { phoneNumberSchema } from './customer';
 import {
   CURRENCY_CODES,
   type CurrencyCode,
@@ -98,6 +99,40 @@ export type WalletListInput = z.infer<typeof walletListInput>;
 
 export const walletStatusInput = z.object({ id: idSchema, status: enumInput(WALLET_STATUSES) });
 export type WalletStatusInput = z.infer<typeof walletStatusInput>;
+
+/**
+ * Who would be paid: by account number, or by phone number and currency (that customer's oldest active
+ * PERSONAL wallet in it). Exactly one of the two ways.
+ */
+export const walletLookupInput = z
+  .object({
+    accountNumber: z
+      .string()
+      .trim()
+      .regex(/^\d{12}$/, 'An account number is 12 digits')
+      .optional(),
+    phoneNumber: phoneNumberSchema.optional(),
+    currencyCode: enumInput(CURRENCY_CODES).optional(),
+  })
+  .refine(
+    (q) =>
+      q.accountNumber !== undefined
+        ? q.phoneNumber === undefined && q.currencyCode === undefined
+        : q.phoneNumber !== undefined && q.currencyCode !== undefined,
+    { message: 'Give accountNumber, or phoneNumber with currencyCode', path: ['accountNumber'] },
+  );
+export type WalletLookupInput = z.infer<typeof walletLookupInput>;
+
+/** What a payer may learn of a payee before paying: enough to confirm the name, nothing more. */
+export const walletLookupSchema = z.object({
+  walletId: idSchema,
+  accountNumber: z.string(),
+  currencyCode: currencyCodeSchema,
+  walletTypeCode: z.string(),
+  /** First name and the initial of the last, e.g. "Aline U.". */
+  holderName: z.string(),
+});
+export type WalletLookup = z.infer<typeof walletLookupSchema>;
 
 export const byIdInput = z.object({ id: idSchema });
 export type ByIdInput = z.infer<typeof byIdInput>;

@@ -1,3 +1,4 @@
+import { DomainError } from '@tekana/contracts';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
@@ -6,6 +7,24 @@ export type RateLimit = { points: number; durationSeconds: number };
 /** Counts attempts per key; `consume` reports whether this attempt is still within the limit. */
 export interface RateLimiter {
   consume(key: string): Promise<{ allowed: boolean; retryAfterSeconds: number }>;
+}
+
+/** The limits the services enforce, made once by the server (memory or Redis). */
+export type Limits = {
+  /** Per IP and per account (email for login, phone for validateOtp). */
+  loginPerIp: RateLimiter;
+  loginPerAccount: RateLimiter;
+  otpPerIp: RateLimiter;
+  otpPerAccount: RateLimiter;
+  /** Wallet lookups per signed-in caller: a lookup must not become a directory of our customers. */
+  walletLookupPerCaller: RateLimiter;
+};
+
+/** Counts one attempt under `key`; past the limit, refuses it with 429 and when to try again. */
+export async function enforceLimit(limiter: RateLimiter, key: string): Promise<void> {
+  const { allowed, retryAfterSeconds } = await limiter.consume(key);
+  if (!allowed)
+    throw new DomainError('TOO_MANY_REQUESTS', `Too many attempts; try again in ${retryAfterSeconds} s`);
 }
 
 type Backend = RateLimiterMemory | RateLimiterRedis;

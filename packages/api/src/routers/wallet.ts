@@ -3,6 +3,8 @@ import {
   pageOf,
   walletCreateInput,
   walletListInput,
+  walletLookupInput,
+  walletLookupSchema,
   walletSchema,
   walletStatusInput,
 } from '@tekana/contracts';
@@ -48,6 +50,25 @@ export const walletRouter = {
     .input(walletListInput)
     .output(pageOf(walletSchema))
     .query(({ ctx, input }) => ctx.services.wallets.list(ctx.actor, input)),
+
+  lookup: customerProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/wallets/lookup',
+        tags,
+        protect: true,
+        summary: 'Find the wallet a payment would reach, by account number or phone number',
+        description:
+          'Give accountNumber, or phoneNumber with currencyCode (that customer’s oldest active PERSONAL ' +
+          'wallet in it). Answers the wallet and its holder’s masked name ("Aline U."), nothing else; ' +
+          'limited per caller (RATE_LIMIT_WALLET_LOOKUP_PER_CALLER per window).',
+      },
+      errors: ['NOT_FOUND', 'TOO_MANY_REQUESTS'],
+    })
+    .input(walletLookupInput)
+    .output(walletLookupSchema)
+    .query(({ ctx, input }) => ctx.services.wallets.lookup(ctx.actor, input)),
 
   get: customerProcedure
     .meta({

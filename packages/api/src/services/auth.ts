@@ -14,7 +14,7 @@ import { eq, sql } from 'drizzle-orm';
 import { createSigner, createVerifier } from 'fast-jwt';
 import type { Clock } from '../ports/clock';
 import type { OtpStore } from '../ports/otp-store';
-import type { RateLimiter } from '../ports/rate-limiter';
+import { enforceLimit, type Limits } from '../ports/rate-limiter';
 import type { SmsQueue } from '../ports/sms-queue';
 import type { TokenClaims, TokenRevocations } from '../ports/token-revocations';
 import { toCustomer } from './api-rows';
@@ -27,13 +27,7 @@ export type AuthDeps = {
   smsQueue: SmsQueue;
   /** Decides when a token has expired. */
   clock: Clock;
-  /** Per IP and per account (email for login, phone for validateOtp). */
-  limits: {
-    loginPerIp: RateLimiter;
-    loginPerAccount: RateLimiter;
-    otpPerIp: RateLimiter;
-    otpPerAccount: RateLimiter;
-  };
+  limits: Limits;
   /** Tokens signed out, or issued before their owner's role changed. */
   revocations: TokenRevocations;
   jwtSecret: string;
@@ -71,19 +65,13 @@ export function createAuthService(deps: AuthDeps) {
   const otpHash = (customerId: string, otp: string) =>
     createHmac('sha256', key).update(`${customerId}:${otp}`).digest('base64url');
 
-  async function limit(limiter: RateLimiter, key: string) {
-    const { allowed, retryAfterSeconds } = await limiter.consume(key);
-    if (!allowed)
-      throw new DomainError('TOO_MANY_REQUESTS', `Too many attempts; try again in ${retryAfterSeconds} s`);
-  }
-
   return {
     register: (input: RegisterInput) => createAccount(deps.database, input, 'CUSTOMER'),
 
     /** Checks the password, then sends a fresh one-time code by SMS. */
     async login(input: LoginInput, ip: string): Promise<{ otpSent: true; phoneNumber: string }> {
-      await limit(deps.limits.loginPerIp, ip);
-      await limit(deps.limits.loginPerAccount, input.email);
+      await enforceLimit(deps.limits.loginPerIp, ip);
+      await enforceLimit(deps.limits.loginPerAccount, input.email);
       const [row] = await db
         .select()
         .from(customers)
@@ -105,8 +93,8 @@ export function createAuthService(deps: AuthDeps) {
     },
 
     async validateOtp(input: ValidateOtpInput, ip: string): Promise<{ token: string; customer: Customer }> {
-      await limit(deps.limits.otpPerIp, ip);
-      await limit(deps.limits.otpPerAccount, input.phoneNumber);
+      await enforceLimit(deps.limits.otpPerIp, ip);
+      await enforceLimit(deps.limits.otpPerAccount, input.phoneNumber);
       const [row] = await db
         .select()
         .from(customers)

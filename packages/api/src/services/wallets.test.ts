@@ -3,6 +3,7 @@ import { isValidAccountNumber } from '@tekana/contracts';
 import { createDatabase, randomDigits } from '@tekana/db';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestbed, outcomeOf, type Testbed } from '../../test/ledger-testbed';
+import { createMemoryRateLimiter } from '../ports/rate-limiter';
 import { createWalletService } from './wallets';
 
 const database = createDatabase({ databaseUrl: inject('databaseUrl'), dataDir: '' });
@@ -71,7 +72,13 @@ describe('wallets', () => {
     const taken = await bed.openWallet(customer);
     // Scripted digits: first the taken number's, then fresh ones.
     const scripted = [taken.accountNumber.slice(1, -1), randomDigits(10)];
-    const wallets = createWalletService({ database, randomDigits: () => scripted.shift() ?? '0000000000' });
+    const wallets = createWalletService({
+      database,
+      limits: {
+        walletLookupPerCaller: createMemoryRateLimiter('lookup', { points: 10, durationSeconds: 60 }),
+      },
+      randomDigits: () => scripted.shift() ?? '0000000000',
+    });
     const wallet = await wallets.create(customer, { walletTypeCode: 'PERSONAL', currencyCode: 'RWF' });
     expect(wallet.accountNumber).not.toBe(taken.accountNumber);
     expect(isValidAccountNumber(wallet.accountNumber)).toBe(true);
@@ -247,5 +254,67 @@ describe('transaction types and rules', () => {
       creditAllowed: true,
     });
     expect(await outcomeOf(set)).toBe('NOT_FOUND');
+  });
+});
+
+describe('looking up whom a payment would reach', () => {
+  it('finds an active wallet by account number, with the holder named only by first name and initial', async () => {
+    const payer = await bed.makeCustomer();
+    const payee = await bed.makeCustomer();
+    const wallet = await bed.openWallet(payee);
+    const found = await bed.services.wallets.lookup(payer, { accountNumber: wallet.accountNumber });
+    expect(found).toEqual({
+      walletId: wallet.id,
+      accountNumber: wallet.accountNumber,
+      currencyCode: 'RWF',
+      walletTypeCode: 'PERSONAL',
+      holderName: 'Test C.',
+    });
+  });
+
+  it("finds by phone number the customer's oldest active PERSONAL wallet in the currency, never a merchant or another currency", async () => {
+    const payer = await bed.makeCustomer();
+    const payee = await bed.makeCustomer();
+    await bed.openWallet(payee, 'MERCHANT');
+    await bed.openWallet(payee, 'PERSONAL', 'USD');
+    const oldest = await bed.openWallet(payee);
+    await bed.openWallet(payee);
+    const byPhone = { phoneNumber: payee.phoneNumber, currencyCode: 'RWF' as const };
+    expect((await bed.services.wallets.lookup(payer, byPhone)).walletId).toBe(oldest.id);
+    await bed.services.wallets.setStatus(bed.admin, { id: oldest.id, status: 'INACTIVE' });
+    expect((await bed.services.wallets.lookup(payer, byPhone)).walletId).not.toBe(oldest.id);
+  });
+
+  it('answers NOT_FOUND for an unknown number, an inactive wallet or the float', async () => {
+    const payer = await bed.makeCustomer();
+    const payee = await bed.makeCustomer();
+    const inactive = await bed.openWallet(payee);
+    await bed.services.wallets.setStatus(bed.admin, { id: inactive.id, status: 'INACTIVE' });
+    const float = await bed.float();
+    for (const accountNumber of ['100000000009', inactive.accountNumber, float.accountNumber]) {
+      expect(await outcomeOf(bed.services.wallets.lookup(payer, { accountNumber }))).toBe('NOT_FOUND');
+    }
+    const noWallet = await bed.makeCustomer();
+    const byPhone = { phoneNumber: noWallet.phoneNumber, currencyCode: 'USD' as const };
+    expect(await outcomeOf(bed.services.wallets.lookup(payer, byPhone))).toBe('NOT_FOUND');
+  });
+
+  it('limits each caller, so lookups cannot be walked as a directory', async () => {
+    const wallets = createWalletService({
+      database,
+      limits: {
+        walletLookupPerCaller: createMemoryRateLimiter('lookup', { points: 2, durationSeconds: 60 }),
+      },
+    });
+    const [payer, other] = [await bed.makeCustomer(), await bed.makeCustomer()];
+    const target = await bed.openWallet(await bed.makeCustomer());
+    const look = (who: typeof payer) =>
+      outcomeOf(wallets.lookup(who, { accountNumber: target.accountNumber }));
+    expect([await look(payer), await look(payer), await look(payer)]).toEqual([
+      'OK',
+      'OK',
+      'TOO_MANY_REQUESTS',
+    ]);
+    expect(await look(other)).toBe('OK');
   });
 });

@@ -6,6 +6,8 @@ import {
   type Wallet,
   type WalletCreateInput,
   type WalletListInput,
+  type WalletLookup,
+  type WalletLookupInput,
   type WalletStatusInput,
 } from '@tekana/contracts';
 import {
@@ -17,7 +19,8 @@ import {
   wallets,
   walletTypes,
 } from '@tekana/db';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne } from 'drizzle-orm';
+import { enforceLimit, type Limits } from '../ports/rate-limiter';
 import { toWallet } from './api-rows';
 import { auditEntry } from './audit';
 import { retryOnCollision } from './generated-numbers';
@@ -25,13 +28,14 @@ import { retryOnCollision } from './generated-numbers';
 export type WalletService = ReturnType<typeof createWalletService>;
 export type WalletDeps = {
   database: Database;
+  limits: Pick<Limits, 'walletLookupPerCaller'>;
   /** Digits for account numbers; a CSPRNG in production, scripted in tests to force a clash. */
   randomDigits?: (count: number) => string;
 };
 
 const ACCOUNT_NUMBER_KEY = 'wallets_account_number_unique';
 
-export function createWalletService({ database, randomDigits: digits = randomDigits }: WalletDeps) {
+export function createWalletService({ database, limits, randomDigits: digits = randomDigits }: WalletDeps) {
   const { db, reader } = database;
   // A customer sees only their own wallets, and another's is "not found" rather than "forbidden".
   const visibleTo = (actor: Actor) => (actor.role === 'ADMIN' ? undefined : eq(wallets.customerId, actor.id));
@@ -104,6 +108,40 @@ export function createWalletService({ database, randomDigits: digits = randomDig
       ];
       const from = reader.select().from(wallets);
       return listPage(input, { from, keyset: wallets, filters, toItem: toWallet });
+    },
+
+    /**
+     * Whom a payment would reach, before paying: by account number, or by phone number (that customer's
+     * oldest active PERSONAL wallet in the currency). Only active wallets of customers are found, and
+     * only a masked name is shown; limited per caller, so it cannot be walked as a directory.
+     */
+    async lookup(actor: Actor, input: WalletLookupInput): Promise<WalletLookup> {
+      await enforceLimit(limits.walletLookupPerCaller, actor.id);
+      const where = input.accountNumber
+        ? eq(wallets.accountNumber, input.accountNumber)
+        : and(
+            eq(customers.phoneNumber, input.phoneNumber ?? ''),
+            eq(wallets.currencyCode, input.currencyCode ?? 'RWF'),
+            eq(walletTypes.code, 'PERSONAL'),
+          );
+      const [found] = await reader
+        .select({
+          walletId: wallets.id,
+          accountNumber: wallets.accountNumber,
+          currencyCode: wallets.currencyCode,
+          walletTypeCode: walletTypes.code,
+          firstName: customers.firstName,
+          lastName: customers.lastName,
+        })
+        .from(wallets)
+        .innerJoin(customers, eq(customers.id, wallets.customerId))
+        .innerJoin(walletTypes, eq(walletTypes.id, wallets.walletTypeId))
+        .where(and(where, eq(wallets.status, 'ACTIVE'), ne(customers.role, 'SYSTEM')))
+        .orderBy(asc(wallets.createdAt), asc(wallets.id))
+        .limit(1);
+      if (!found) throw new DomainError('NOT_FOUND', 'No wallet to pay found');
+      const { firstName, lastName, ...wallet } = found;
+      return { ...wallet, holderName: `${firstName} ${lastName.slice(0, 1).toUpperCase()}.` };
     },
 
     async get(actor: Actor, id: string): Promise<Wallet> {
