@@ -28,6 +28,7 @@ export const customerRouter = {
       },
       message: 'Customer registered',
       created: true,
+      writtenFor: (customer) => (customer as { id?: string } | undefined)?.id,
     })
     .input(registerInput)
     .output(customerSchema)
