@@ -39,6 +39,9 @@ export const configSchema = z
     HOST: z.string().default('0.0.0.0'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     DATABASE_REPLICA_URLS: list.pipe(z.array(z.url({ protocol: /^postgres(ql)?$/ }))),
+    // How long a caller's writes steer their reads to a replica that has them, or to the primary (README,
+    // "Read replicas"): a replica lagging further behind than this may show a writer their older state.
+    DATABASE_READ_YOUR_WRITES_SECONDS: int(10, 1),
     DATABASE_POOL_SIZE: int(10, 1),
     // Behind PgBouncer in transaction mode: migrations need a session of their own (an advisory lock),
     // and PgBouncer before 1.21 cannot keep prepared statements (README, "Behind PgBouncer").

@@ -5,9 +5,11 @@ import {
   createInProcessSmsQueue,
   createMemoryOtpStore,
   createMemoryRateLimiter,
+  createMemoryRecentWrites,
   createMemoryTokenRevocations,
   createRedisOtpStore,
   createRedisRateLimiter,
+  createRedisRecentWrites,
   createRedisTokenRevocations,
   createServices,
   type RateLimit,
@@ -117,12 +119,19 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     ? createBullmqSmsQueue(queueRedis, config.SMS_QUEUE_NAME, config.REDIS_PREFIX)
     : createInProcessSmsQueue(createSmsProvider(config), log);
 
+  // In Redis when there is one, since a caller's next read may reach another server.
+  const readYourWritesMs = config.DATABASE_READ_YOUR_WRITES_SECONDS * 1_000;
+  const recentWrites = redis
+    ? createRedisRecentWrites(redis, config.REDIS_PREFIX, readYourWritesMs)
+    : createMemoryRecentWrites(readYourWritesMs);
+
   const metrics = createMetrics();
   const services = createServices({
     database,
     onPostingBatch: metrics.observePostingBatch,
     otpStore,
     revocations,
+    recentWrites,
     smsQueue,
     clock: systemClock,
     log,

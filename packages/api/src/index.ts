@@ -3,6 +3,7 @@ export * from './ports/clock';
 export * from './ports/logger';
 export * from './ports/otp-store';
 export * from './ports/rate-limiter';
+export * from './ports/recent-writes';
 export * from './ports/sms-queue';
 export * from './ports/token-revocations';
 export { type AppRouter, appRouter } from './root';

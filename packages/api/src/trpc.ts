@@ -40,6 +40,11 @@ export type Meta = OpenApiMeta & {
    * top of those of its kind (`ACCESS_ERRORS`); `/openapi.json` lists each under its HTTP status.
    */
   errors?: readonly ErrorCode[];
+  /**
+   * A mutation by someone not signed in: the account it wrote for (register: the new customer), whose
+   * reads, once signed in, must see it as their own write.
+   */
+  writtenFor?: (output: unknown) => string | undefined;
 };
 
 /**
@@ -106,7 +111,29 @@ export const ACCESS_ERRORS: Record<Access, readonly ErrorCode[]> = {
   admin: ['BAD_REQUEST', 'SERVICE_UNAVAILABLE', 'UNAUTHORIZED', 'FORBIDDEN'],
 };
 
-export const publicProcedure = t.procedure.use(mapErrors).use(deadline).meta({ access: 'public' });
+// Read-your-writes (README, "Read replicas"): after a mutation, its caller's reads must see it, wherever they
+// are served. Outside the deadline: a committed write is answered even when keeping its position is slow
+// (that wait has a bound of its own).
+const recordWrites = t.middleware(async ({ ctx, type, meta, next }) => {
+  const result = await next();
+  if (type !== 'mutation') return result;
+  const writtenFor = result.ok ? meta?.writtenFor?.(result.data) : undefined;
+  const writers = [ctx.actor?.id, writtenFor].filter((id): id is string => id !== undefined);
+  await ctx.services.readYourWrites.wrote(writers);
+  return result;
+});
+
+// Inside the deadline: finding where the caller's writes are visible is part of answering.
+const routeReads = t.middleware(({ ctx, type, next }) =>
+  type === 'query' ? ctx.services.readYourWrites.read(ctx.actor?.id, () => next()) : next(),
+);
+
+export const publicProcedure = t.procedure
+  .use(mapErrors)
+  .use(recordWrites)
+  .use(deadline)
+  .use(routeReads)
+  .meta({ access: 'public' });
 
 export const customerProcedure = publicProcedure
   .use(({ ctx, next }) => {

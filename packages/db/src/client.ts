@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
-import { withReplicas } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -9,6 +8,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { lockDataDir } from './data-dir-lock';
 import type { Db, RunSql, SqlRow } from './handle';
+import { createReplicaReads } from './replica-reads';
 import * as schema from './schema';
 import { seedDefaults } from './seed';
 
@@ -34,8 +34,23 @@ export type Database = {
   kind: 'postgres' | 'embedded';
   /** The primary: writes, postings, and reads that must see the latest write. */
   db: Db;
-  /** Reads that tolerate replica lag. The primary when there are no replicas. */
+  /**
+   * Reads that tolerate replica lag: any replica, unless `readAtLeast` pins the request. The primary when
+   * there are no replicas.
+   */
   reader: Db;
+  /** Read replicas are configured: `reader` may lag behind `db`. */
+  replicated: boolean;
+  /**
+   * The primary's WAL position, read after this call: at or past every commit that preceded it. Calls made
+   * while a read is out share the next one. 0 without replicas, where nothing needs it.
+   */
+  walPosition(): Promise<bigint>;
+  /**
+   * Runs `work` with `reader` pinned where everything up to `position` is visible: a replica that has
+   * replayed the primary's WAL that far (each replica asked at most every 100 ms), else the primary.
+   */
+  readAtLeast<T>(position: bigint, work: () => Promise<T>): Promise<T>;
   /**
    * One database transaction over prepared plain SQL, for the posting path: statements issued without
    * waiting for each other are pipelined on the connection (postgres.js) and run in the order issued.
@@ -68,13 +83,33 @@ function createPostgres(url: string, config: DatabaseConfig): Database {
   const primaryClient = postgres(url, options);
   const replicaClients = (config.replicaUrls ?? []).map((u) => postgres(u, options));
   const primary = drizzlePostgres(primaryClient, { schema }) as unknown as Db;
-  const replicas = replicaClients.map((c) => drizzlePostgres(c, { schema }) as unknown as Db);
-  const [first, ...rest] = replicas;
-  const reader = first ? (withReplicas(primary, [first, ...rest]) as unknown as Db) : primary;
+  const [first, ...rest] = replicaClients.map((client) => ({
+    db: drizzlePostgres(client, { schema }) as unknown as Db,
+    async replayedPosition() {
+      const [row] = await client<{ lsn: string | null }[]>`select pg_last_wal_replay_lsn()::text as lsn`;
+      return row?.lsn ?? null;
+    },
+  }));
+  const replicas = first
+    ? createReplicaReads(
+        {
+          db: primary,
+          async position() {
+            const [row] = await primaryClient<{ lsn: string }[]>`select pg_current_wal_lsn()::text as lsn`;
+            if (!row) throw new Error('pg_current_wal_lsn() returned no row');
+            return row.lsn;
+          },
+        },
+        [first, ...rest],
+      )
+    : undefined;
   return {
     kind: 'postgres',
     db: primary,
-    reader,
+    reader: replicas?.reader ?? primary,
+    replicated: replicas !== undefined,
+    walPosition: replicas?.walPosition ?? (async () => 0n),
+    readAtLeast: replicas?.readAtLeast ?? ((_position, work) => work()),
     transact(work) {
       return primaryClient.begin((sql) =>
         work((text, params = []) => sql.unsafe(text, params as never[], { prepare: options.prepare })),
@@ -113,6 +148,9 @@ function createEmbedded(dataDir: string): Database {
     kind: 'embedded',
     db,
     reader: db,
+    replicated: false,
+    walPosition: async () => 0n,
+    readAtLeast: (_position, work) => work(),
     transact(work) {
       return client.transaction((tx) =>
         work(async (text, params = []) => (await tx.query<SqlRow>(text, params)).rows),

@@ -2,6 +2,7 @@ import type { Transaction } from '@tekana/contracts';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSmsGateway, startFakeSmsGateway } from '../../../../test/fake-sms-gateway';
+import { type OwnPostgres, startOwnPostgres } from '../own-postgres';
 import { createOwnRedis, type OwnRedis } from '../own-redis';
 import {
   adminToken,
@@ -14,7 +15,6 @@ import {
   startServerProcess,
 } from '../server-process';
 import { freePort, runTsx, type SpawnedProcess } from '../spawned-process';
-import { type OwnPostgres, startOwnPostgres } from './own-postgres';
 import { type Attempt, type PostingLoad, sendPosting, startPostingLoad } from './posting-load';
 
 /**

@@ -32,6 +32,7 @@ export const customerRouter = {
       errors: ['CONFLICT'],
       message: 'Customer registered',
       created: true,
+      writtenFor: (customer) => (customer as { id?: string } | undefined)?.id,
     })
     .input(registerInput)
     .output(customerSchema)

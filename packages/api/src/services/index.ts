@@ -4,6 +4,7 @@ import { type AuthDeps, createAuthService } from './auth';
 import { createCustomerService } from './customers';
 import { createLedgerService, type LedgerDeps } from './ledger';
 import { createNoticeRelay } from './notice-relay';
+import { createReadYourWrites, type ReadYourWritesDeps } from './read-your-writes';
 import { createRuleService } from './rules';
 import { createTransactionTypeService } from './transaction-types';
 import { createTransactionService } from './transactions';
@@ -11,7 +12,7 @@ import { createWalletTypeService } from './wallet-types';
 import { createWalletService } from './wallets';
 
 /** Everything the services need, chosen once at start-up by the server. */
-export type ServiceDeps = AuthDeps & LedgerDeps & { log: Logger };
+export type ServiceDeps = AuthDeps & LedgerDeps & ReadYourWritesDeps & { log: Logger };
 
 export function createServices(deps: ServiceDeps) {
   const noticeRelay = createNoticeRelay(deps);
@@ -27,6 +28,8 @@ export function createServices(deps: ServiceDeps) {
     noticeRelay,
     transactions: createTransactionService(deps),
     audit: createAuditService(deps),
+    /** Routes each procedure's reads where its caller's recent writes are visible (replicas or primary). */
+    readYourWrites: createReadYourWrites(deps),
   };
 }
 

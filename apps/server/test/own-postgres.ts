@@ -2,12 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../spawned-process';
+import { freePort } from './spawned-process';
 
 /**
  * A PostgreSQL cluster of a test's own (initdb in a temporary folder, on a free port), for tests that
- * crash or freeze the database: the machine's shared cluster is never stopped. As root, the commands run
- * as the `postgres` user, since Postgres refuses to run as root.
+ * crash or freeze the database or replicate it: the machine's shared cluster is never stopped. As root,
+ * the commands run as the `postgres` user, since Postgres refuses to run as root.
  */
 export type OwnPostgres = {
   port: number;
@@ -23,6 +23,9 @@ export type OwnPostgres = {
   close(): void;
 };
 
+/** Server settings (`-c name=value`) on top of the ones every own cluster gets. */
+export type PostgresSettings = Record<string, string>;
+
 function binDir(): string {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
@@ -30,10 +33,9 @@ function binDir(): string {
   return found ?? ''; // '' → initdb and pg_ctl from PATH
 }
 
-export async function startOwnPostgres(): Promise<OwnPostgres> {
-  const port = await freePort();
+/** A temporary folder the cluster's user owns, and a way to run Postgres's commands as that user. */
+function clusterFolder() {
   const dir = mkdtempSync(join(tmpdir(), 'tekana-pg-'));
-  const data = join(dir, 'data');
   const bin = binDir();
   const asRoot = process.getuid?.() === 0;
   if (asRoot) {
@@ -46,6 +48,16 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
     const [exe, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args];
     execFileSync(exe, argv, { stdio: 'pipe', timeout: 60_000 });
   };
+  return { dir, data: join(dir, 'data'), bin, run };
+}
+
+/** The cluster in `folder.data`, started on `port` with `settings`, and the handle a test drives it by. */
+function cluster(
+  folder: ReturnType<typeof clusterFolder>,
+  port: number,
+  settings: PostgresSettings,
+): OwnPostgres {
+  const { dir, data, bin, run } = folder;
   const options = [
     `-p ${port}`,
     `-k ${dir}`,
@@ -53,6 +65,7 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
     // A crash here is of the processes, not of the machine: what was written survives in the page cache.
     '-c fsync=off',
     '-c max_connections=100',
+    ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
   ].join(' ');
   const start = () => run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', 'start']);
   const pids = (): number[] => {
@@ -76,7 +89,6 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
   };
   const crash = () => run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
 
-  run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
   start();
   return {
     port,
@@ -100,4 +112,42 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A new cluster. Its `pg_hba.conf` is initdb's, which with `-A trust` lets anyone on 127.0.0.1 connect
+ * and replicate, so `startOwnStandby` can copy it.
+ */
+export async function startOwnPostgres(settings: PostgresSettings = {}): Promise<OwnPostgres> {
+  const port = await freePort();
+  const folder = clusterFolder();
+  folder.run('initdb', ['-D', folder.data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
+  return cluster(folder, port, settings);
+}
+
+/**
+ * A hot standby of `primary`, streaming from it: `pg_basebackup -R` copies the primary (a fast checkpoint,
+ * so that it does not wait for the next one) and writes the standby's connection to it, then the copy
+ * starts on a port of its own, read-only, replaying what the primary writes. `settings` such as
+ * `recovery_min_apply_delay` shape the replay.
+ */
+export async function startOwnStandby(
+  primary: OwnPostgres,
+  settings: PostgresSettings = {},
+): Promise<OwnPostgres> {
+  const port = await freePort();
+  const folder = clusterFolder();
+  const source = ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres'];
+  folder.run('pg_basebackup', [
+    ...source,
+    '-D',
+    folder.data,
+    '-R',
+    '-X',
+    'stream',
+    '-c',
+    'fast',
+    '--no-sync',
+  ]);
+  return cluster(folder, port, { hot_standby: 'on', ...settings });
 }
