@@ -65,8 +65,11 @@ function productionManifest(root: string, manifest: Manifest) {
 }
 
 /**
- * Every package the bundle holds is one pnpm-lock.yaml pins, with the same peers and patch hash: the bundle
- * runs what the tests ran. (pnpm records what it installed in node_modules/.pnpm/lock.yaml.)
+ * Every package the bundle holds is one pnpm-lock.yaml pins, at the same version and patch hash: the
+ * bundle runs what the tests ran. (pnpm records what it installed in node_modules/.pnpm/lock.yaml.) Peer
+ * groups other than the patch hash are left out of the comparison: a development tool can add an optional
+ * peer to a shared package's snapshot (debug with supports-color, via @redocly/cli) that a production
+ * install rightly lacks; each peer is a package of the bundle, checked on its own.
  */
 export function checkLockedVersions(root: string, out: string): void {
   const locked = new Set(lockfileSnapshots(readFileSync(join(root, 'pnpm-lock.yaml'), 'utf8')));
@@ -82,8 +85,15 @@ export function checkLockedVersions(root: string, out: string): void {
 function lockfileSnapshots(lockfile: string): string[] {
   const section = lockfile.split(/^snapshots:\n/m)[1] ?? '';
   return [...section.matchAll(/^ {2}(\S.*?):(?: \{\})?$/gm)].map(([, key = '']) =>
-    key.replace(/^'(.*)'$/, '$1'),
+    versionAndPatch(key.replace(/^'(.*)'$/, '$1')),
   );
+}
+
+/** `debug@4.4.3(supports-color@10.2.2)` → `debug@4.4.3`; a `(patch_hash=…)` group stays. */
+function versionAndPatch(snapshot: string): string {
+  const [nameAndVersion = snapshot] = snapshot.split('(');
+  const patch = /\(patch_hash=[^)]+\)/.exec(snapshot)?.[0] ?? '';
+  return `${nameAndVersion}${patch}`;
 }
 
 /**
