@@ -68,6 +68,16 @@ const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url))
 // Any constant works; it only has to be the same in every process that migrates this database.
 const MIGRATION_LOCK_KEY = 72_917_301;
 
+/**
+ * How long a pooled connection waits before reconnecting after its `retries`-th failure in a row. The
+ * driver's own curve reaches 10–20 s after seven failures, which a few seconds of outage under load
+ * cause (every waiting request tries): Postgres back after a restart, the server would go on answering
+ * 503 for up to 20 s more. Capped at one second instead, jittered so that connections do not retry in step.
+ */
+export function reconnectDelaySeconds(retries: number): number {
+  return (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** retries, 1);
+}
+
 export function createDatabase(config: DatabaseConfig): Database {
   return config.databaseUrl ? createPostgres(config.databaseUrl, config) : createEmbedded(config.dataDir);
 }
@@ -78,6 +88,7 @@ function createPostgres(url: string, config: DatabaseConfig): Database {
     connect_timeout: 5,
     idle_timeout: 30,
     prepare: config.preparedStatements ?? true,
+    backoff: reconnectDelaySeconds,
     onnotice: () => {},
   };
   const primaryClient = postgres(url, options);
