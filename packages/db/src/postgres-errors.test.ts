@@ -26,6 +26,13 @@ describe('what Postgres errors mean', () => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });
 
+  it('reads a write refused as read-only (25006) as the database being unavailable: a failover under way', async () => {
+    const error = await failure(sql.begin('read only', (tx) => tx`create table never_made (k int)`));
+    expect((error as { code?: string }).code).toBe('25006');
+    expect(isDatabaseUnavailable(error)).toBe(true);
+    expect(isRefusedValue(error)).toBe(false);
+  });
+
   it('reads a data exception (class 22) as a refused value, wrapped or not', async () => {
     const error = await failure(sql`select ${'a\u0000b'}::text`);
     expect(isRefusedValue(error)).toBe(true);
