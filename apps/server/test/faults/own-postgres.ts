@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../spawned-process';
+import { asPostgresUser, giveToPostgresUser, postgresBinDir } from './as-postgres-user';
 
 /**
  * A PostgreSQL cluster of a test's own (initdb in a temporary folder, on a free port), for tests that
@@ -23,27 +24,14 @@ export type OwnPostgres = {
   close(): void;
 };
 
-function binDir(): string {
-  const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
-  const found = versions.map((v) => join(root, v, 'bin')).find((dir) => existsSync(join(dir, 'initdb')));
-  return found ?? ''; // '' → initdb and pg_ctl from PATH
-}
-
 export async function startOwnPostgres(): Promise<OwnPostgres> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'tekana-pg-'));
   const data = join(dir, 'data');
-  const bin = binDir();
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    chownSync(dir, uid, gid);
-  }
+  const bin = postgresBinDir();
+  giveToPostgresUser(dir);
   const run = (command: string, args: string[]) => {
-    const file = bin ? join(bin, command) : command;
-    const [exe, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args];
+    const [exe, argv] = asPostgresUser(bin ? join(bin, command) : command, args);
     execFileSync(exe, argv, { stdio: 'pipe', timeout: 60_000 });
   };
   const options = [
