@@ -44,6 +44,11 @@ export type OwnFormationOptions = {
 type NodeState = { name: string; current: string; assigned: string };
 
 export async function startOwnFormation(options: OwnFormationOptions): Promise<OwnFormation> {
+  try {
+    execFileSync('pg_autoctl', ['--version'], { stdio: 'pipe' });
+  } catch {
+    throw new Error('pg_autoctl not found: install postgresql-<major>-auto-failover (.ci/run does)');
+  }
   const dir = mkdtempSync(join(tmpdir(), 'tekana-formation-'));
   giveToPostgresUser(dir);
   const [monitorPort, aPort, bPort] = [await freePort(), await freePort(), await freePort()];
