@@ -21,7 +21,8 @@ export default defineConfig({
         // Crashes and freezes of a Postgres, a Redis and processes of its own, under load: run on its own
         // (`pnpm test:faults`), after the suite, so that neither slows the other's deadlines.
         extends: true,
-        test: { name: 'faults', include: ['apps/server/test/faults/**/*.test.ts'] },
+        // One file at a time: each runs its own database servers and 32 posters against deadlines.
+        test: { name: 'faults', include: ['apps/server/test/faults/**/*.test.ts'], fileParallelism: false },
       },
     ],
   },

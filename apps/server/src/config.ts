@@ -28,6 +28,44 @@ const origin = z
       .transform((url) => url.origin),
   );
 
+// What postgres.js accepts for target_session_attrs (libpq's `any` is the default there, and unnamed).
+const TARGET_SESSION_ATTRS = ['read-write', 'read-only', 'primary', 'standby', 'prefer-standby'];
+
+/**
+ * Why `text` is no PostgreSQL URL postgres.js can open, if it is not one. It may list several hosts
+ * (`postgres://u@h1:5432,h2:5432/db?target_session_attrs=read-write`, as libpq does), which the WHATWG
+ * URL parser behind z.url() refuses: each host is checked on its own, the rest with the first host.
+ */
+function postgresUrlProblem(text: string): string | undefined {
+  // Not URL.parse: Node has it from 20.18, and the server runs on 20.11+.
+  const parse = (candidate: string) => {
+    try {
+      return new URL(candidate);
+    } catch {
+      return undefined;
+    }
+  };
+  const authority = /^postgres(?:ql)?:\/\/(?:[^@/?#]*@)?([^/?#]*)/.exec(text)?.[1];
+  if (authority === undefined) return 'a postgres:// or postgresql:// URL';
+  const hosts = authority.split(',');
+  for (const host of hosts) {
+    const parsed = parse(`postgres://${host}`);
+    if (!parsed?.hostname) return `a URL whose hosts are host or host:port, not "${host}"`;
+  }
+  const url = parse(text.replace(authority, hosts[0] ?? ''));
+  if (!url) return 'a postgres:// or postgresql:// URL';
+  const attrs = url.searchParams.get('target_session_attrs');
+  if (attrs !== null && !TARGET_SESSION_ATTRS.includes(attrs))
+    return `a URL whose target_session_attrs is one of ${TARGET_SESSION_ATTRS.join(', ')}`;
+  return undefined;
+}
+
+/** A PostgreSQL URL of one host or several (failover: the first of them that takes writes). */
+const postgresUrl = z.string().superRefine((text, ctx) => {
+  const problem = postgresUrlProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: `expected ${problem}` });
+});
+
 /**
  * The server's whole configuration, from the environment, checked once at start. Nothing else reads
  * process.env. Defaults give the embedded mode: PGlite in DATA_DIR, in-memory OTPs and limits, SMS in-process.
@@ -37,7 +75,7 @@ export const configSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: int(3000).pipe(z.number().max(65_535)),
     HOST: z.string().default('0.0.0.0'),
-    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DATABASE_URL: postgresUrl.optional(),
     DATABASE_REPLICA_URLS: list.pipe(z.array(z.url({ protocol: /^postgres(ql)?$/ }))),
     // How long a caller's writes steer their reads to a replica that has them, or to the primary (README,
     // "Read replicas"): a replica lagging further behind than this may show a writer their older state.
@@ -45,7 +83,7 @@ export const configSchema = z
     DATABASE_POOL_SIZE: int(10, 1),
     // Behind PgBouncer in transaction mode: migrations need a session of their own (an advisory lock),
     // and PgBouncer before 1.21 cannot keep prepared statements (README, "Behind PgBouncer").
-    DATABASE_MIGRATION_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DATABASE_MIGRATION_URL: postgresUrl.optional(),
     DATABASE_PREPARED_STATEMENTS: z
       .enum(['true', 'false'])
       .default('true')

@@ -73,6 +73,23 @@ describe('loadConfig', () => {
     expect(config.DATABASE_REPLICA_URLS).toEqual(['postgres://r1/db', 'postgresql://r2/db']);
   });
 
+  it('takes a DATABASE_URL that lists several hosts, for failover to whichever takes writes', () => {
+    const url = 'postgres://tekana@db1:5432,db2:5433/tekana?target_session_attrs=read-write';
+    expect(loadConfig({ DATABASE_URL: url, DATABASE_MIGRATION_URL: url })).toMatchObject({
+      DATABASE_URL: url,
+      DATABASE_MIGRATION_URL: url,
+    });
+  });
+
+  it.for([
+    ['mysql://db/tekana', /expected a postgres:\/\//],
+    ['postgres://db1:5432,db2:x/tekana', /hosts are host or host:port, not "db2:x"/],
+    ['postgres://db1,db2/tekana?target_session_attrs=any', /target_session_attrs is one of read-write/],
+  ])('refuses the DATABASE_URL %s, naming the variable', ([value, message]) => {
+    expect(() => loadConfig({ DATABASE_URL: value as string })).toThrow(/\n\s+DATABASE_URL: expected /);
+    expect(() => loadConfig({ DATABASE_URL: value as string })).toThrow(message);
+  });
+
   it('reads CORS_ORIGINS as a list of origins, none by default', () => {
     expect(loadConfig({}).CORS_ORIGINS).toEqual([]);
     expect(

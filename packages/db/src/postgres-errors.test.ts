@@ -26,6 +26,28 @@ describe('what Postgres errors mean', () => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });
 
+  it('reads a write refused as read-only (25006) as the database being unavailable: a failover under way', async () => {
+    const error = await failure(sql.begin('read only', (tx) => tx`create table never_made (k int)`));
+    expect((error as { code?: string }).code).toBe('25006');
+    expect(isDatabaseUnavailable(error)).toBe(true);
+    expect(isRefusedValue(error)).toBe(false);
+  });
+
+  it('reads "no host offers the session asked for" (08001, several hosts) as the database being unavailable', async () => {
+    // The test's Postgres is a primary: asked for read-only sessions, neither of its two listings offers one.
+    const url = new URL(inject('databaseUrl'));
+    const host = `${url.hostname}:${url.port || 5432}`;
+    const nowhere = postgres(inject('databaseUrl').replace(url.host, `${host},${host}`), {
+      max: 1,
+      target_session_attrs: 'read-only',
+      onnotice: () => {},
+    });
+    const error = await failure(nowhere`select 1`);
+    await nowhere.end({ timeout: 1 });
+    expect((error as { code?: string }).code).toBe('08001');
+    expect(isDatabaseUnavailable(error)).toBe(true);
+  });
+
   it('reads a data exception (class 22) as a refused value, wrapped or not', async () => {
     const error = await failure(sql`select ${'a\u0000b'}::text`);
     expect(isRefusedValue(error)).toBe(true);

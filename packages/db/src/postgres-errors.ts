@@ -49,10 +49,17 @@ const LOST_CONNECTION = new Set([
 /**
  * The database is down, restarting or out of room, or our connection to it was cut: the client should
  * retry later (503). SQLSTATE class 08 (connection exception), 57P01–57P05 (the backend was terminated,
- * the server is shutting down or starting), class 53 (too many connections, out of memory or disk).
+ * the server is shutting down or starting), class 53 (too many connections, out of memory or disk), and
+ * 25006 (read_only_sql_transaction): we only write on the primary, so a write refused as read-only means
+ * that the node under our connection stopped being it (a failover or switchover); a retry finds the new one.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   return sqlstates(error).some(
-    (code) => LOST_CONNECTION.has(code) || /^08/.test(code) || /^57P0[1-5]$/.test(code) || /^53/.test(code),
+    (code) =>
+      LOST_CONNECTION.has(code) ||
+      /^08/.test(code) ||
+      /^57P0[1-5]$/.test(code) ||
+      /^53/.test(code) ||
+      code === '25006',
   );
 }

@@ -14,8 +14,15 @@ import {
   spawnSource,
   startServerProcess,
 } from '../server-process';
-import { freePort, runTsx, type SpawnedProcess } from '../spawned-process';
-import { type Attempt, type PostingLoad, sendPosting, startPostingLoad } from './posting-load';
+import { freePort, type SpawnedProcess } from '../spawned-process';
+import {
+  expectAnswersInTime,
+  expectEachKeyPostedOnce,
+  expectLedgerVerified,
+  expectStillRunning,
+  replayUnacknowledged,
+} from './ledger-promises';
+import { type Attempt, underLoad as postUnderLoad } from './posting-load';
 
 /**
  * The fault suite (`pnpm test:faults`): the real server and SMS worker as processes, on a Postgres cluster
@@ -92,84 +99,26 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `fault` while 32 clients post, with load before and after it; returns every attempt. */
-async function underLoad(fault: () => Promise<void>): Promise<Attempt[]> {
-  const load: PostingLoad = startPostingLoad({
+function underLoad(fault: () => Promise<void>): Promise<Attempt[]> {
+  const load = {
     base: server.base,
     token,
     floatId,
     walletIds,
     concurrency: POSTERS,
     clientTimeoutMs: REQUEST_TIMEOUT_MS + DEADLINE_SLACK_MS,
-  });
-  await sleep(1_500);
-  expect(load.acknowledged(), 'postings acknowledged before the fault').toBeGreaterThan(0);
-  await fault();
-  const before = load.acknowledged();
-  for (
-    const deadline = Date.now() + 10_000;
-    load.acknowledged() <= before + POSTERS && Date.now() < deadline;
-  )
-    await sleep(100);
-  await sleep(1_000);
-  const attempts = await load.stop();
-  const counts = new Map<string, number>();
-  for (const a of attempts) counts.set(String(a.outcome), (counts.get(String(a.outcome)) ?? 0) + 1);
-  const outcomes = [...counts].map(([k, v]) => `${k}: ${v}`);
-  expect(
-    load.acknowledged(),
-    `acknowledged after the fault; ${outcomes.join(', ')}; server: ${server.stderr().slice(-3000)}`,
-  ).toBeGreaterThan(before + POSTERS);
-  return attempts;
-}
-
-/** Every unacknowledged attempt sent again under its key until answered 201: the client's recovery. */
-async function replayUnacknowledged(attempts: Attempt[]): Promise<Transaction[]> {
-  const postings: Transaction[] = [];
-  for (const attempt of attempts) {
-    let answer = attempt;
-    for (let tries = 0; answer.outcome !== 201 && tries < 50; tries++) {
-      if (tries > 0) await sleep(200);
-      answer = await sendPosting({ base: server.base, token, clientTimeoutMs: 10_000 }, attempt.body);
-    }
-    expect(answer.outcome, `replay of ${attempt.body.externalReferenceNumber}`).toBe(201);
-    if (attempt.posting) expect(answer.posting?.id ?? attempt.posting.id).toBe(attempt.posting.id);
-    postings.push(answer.posting as Transaction);
-  }
-  return postings;
+  };
+  return postUnderLoad(load, fault, () => `server: ${server.stderr().slice(-3000)}`);
 }
 
 /** The promises kept after a fault, checked on the database itself, the verify command and the gateway. */
 async function expectNothingLost(attempts: Attempt[]) {
-  const answered = attempts.filter((a) => typeof a.outcome === 'number');
-  expect(answered.filter((a) => a.outcome !== 201 && a.outcome !== 503).map((a) => a.outcome)).toEqual([]);
-  expect(attempts.filter((a) => a.outcome === 'timeout').length, 'calls left waiting past the deadline').toBe(
-    0,
-  );
-  const slowest = Math.max(...answered.map((a) => a.ms));
-  expect(slowest).toBeLessThanOrEqual(REQUEST_TIMEOUT_MS + DEADLINE_SLACK_MS);
-
-  const postings = await replayUnacknowledged(attempts);
-  // Acknowledged or replayed, each key names exactly one row, and it is the one its caller was given.
-  const keys = attempts.map((a) => a.body.externalReferenceNumber);
-  const rows = await ledger<{ key: string; id: string; n: number }[]>`
-    select external_reference_number as key, min(id::text) as id, count(*)::int as n
-    from transactions where external_reference_number = any(${keys}) group by 1`;
-  expect(rows.length).toBe(keys.length);
-  expect(rows.filter((r) => r.n !== 1)).toEqual([]);
-  const idByKey = new Map(rows.map((r) => [r.key, r.id]));
-  expect(postings.filter((p) => idByKey.get(p.externalReferenceNumber) !== p.id)).toEqual([]);
-
-  const verify = await runTsx('apps/server/src/cli/verify.ts', [], {
-    PATH: process.env.PATH ?? '',
-    DATABASE_URL: pg.url('tekana'),
-    LOG_LEVEL: 'silent',
-  });
-  expect(verify.stderr).toBe('');
-  expect(verify.code).toBe(0);
-
+  expectAnswersInTime(attempts, REQUEST_TIMEOUT_MS + DEADLINE_SLACK_MS);
+  const postings = await replayUnacknowledged(server.base, token, attempts);
+  await expectEachKeyPostedOnce(ledger, attempts, postings);
+  await expectLedgerVerified(pg.url('tekana'));
   await expectEachNoticeOnce(postings);
-  expect(server.child.exitCode, `server exited by itself:\n${server.stderr()}`).toBeNull();
-  expect(server.child.signalCode).toBeNull();
+  expectStillRunning(server);
 }
 
 /** The notices a posting owes: one per side that is a customer (the float's system account gets none). */

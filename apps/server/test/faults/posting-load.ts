@@ -1,11 +1,14 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Transaction, TransactionCreateInput } from '@tekana/contracts';
+import { expect } from 'vitest';
 
 /** One POST /transactions as its client saw it: the answer's status, or how the call failed. */
 export type Attempt = {
   body: TransactionCreateInput;
   /** The HTTP status; 'refused' when the connection failed (server down), 'timeout' when no answer came. */
   outcome: number | 'refused' | 'timeout';
+  /** When it was sent (Date.now()), and how long its answer took. */
+  sentAt: number;
   ms: number;
   posting?: Transaction;
 };
@@ -15,6 +18,8 @@ export type PostingLoad = {
   stop(): Promise<Attempt[]>;
   /** Attempts so far answered 201. */
   acknowledged(): number;
+  /** Every attempt answered so far, in the order of their answers. */
+  attempts(): readonly Attempt[];
 };
 
 export type PostingLoadOptions = {
@@ -49,7 +54,7 @@ export async function sendPosting(
   options: Pick<PostingLoadOptions, 'base' | 'token' | 'clientTimeoutMs'>,
   body: TransactionCreateInput,
 ): Promise<Attempt> {
-  const started = Date.now();
+  const sentAt = Date.now();
   try {
     const response = await fetch(`${options.base}/api/v1/transactions`, {
       method: 'POST',
@@ -59,10 +64,10 @@ export async function sendPosting(
     });
     const envelope = (await response.json()) as { data: Transaction };
     const posting = response.status === 201 ? envelope.data : undefined;
-    return { body, outcome: response.status, ms: Date.now() - started, posting };
+    return { body, outcome: response.status, sentAt, ms: Date.now() - sentAt, posting };
   } catch (error) {
     const timedOut = error instanceof Error && error.name === 'TimeoutError';
-    return { body, outcome: timedOut ? 'timeout' : 'refused', ms: Date.now() - started };
+    return { body, outcome: timedOut ? 'timeout' : 'refused', sentAt, ms: Date.now() - sentAt };
   }
 }
 
@@ -86,5 +91,40 @@ export function startPostingLoad(options: PostingLoadOptions): PostingLoad {
       return attempts;
     },
     acknowledged: () => attempts.filter((a) => a.outcome === 201).length,
+    attempts: () => attempts,
   };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs `fault` while `options.concurrency` clients post, with load before it and after it (until that
+ * many more postings are acknowledged, or 10 s pass); returns every attempt. `fault` gets the load, to
+ * watch the answers; `explain` says what to show when nothing is acknowledged after the fault.
+ */
+export async function underLoad(
+  options: PostingLoadOptions,
+  fault: (load: PostingLoad) => Promise<void>,
+  explain: () => string,
+): Promise<Attempt[]> {
+  const load = startPostingLoad(options);
+  await sleep(1_500);
+  expect(load.acknowledged(), 'postings acknowledged before the fault').toBeGreaterThan(0);
+  await fault(load);
+  const before = load.acknowledged();
+  for (
+    const deadline = Date.now() + 10_000;
+    load.acknowledged() <= before + options.concurrency && Date.now() < deadline;
+  )
+    await sleep(100);
+  await sleep(1_000);
+  const attempts = await load.stop();
+  const counts = new Map<string, number>();
+  for (const a of attempts) counts.set(String(a.outcome), (counts.get(String(a.outcome)) ?? 0) + 1);
+  const outcomes = [...counts].map(([k, v]) => `${k}: ${v}`);
+  expect(
+    load.acknowledged(),
+    `acknowledged after the fault; ${outcomes.join(', ')}; ${explain()}`,
+  ).toBeGreaterThan(before + options.concurrency);
+  return attempts;
 }
