@@ -10,3 +10,4 @@ export * from './schema';
 export * from './seed';
 export * from './sql-values';
 export * from './verify';
+export * from './scale-seed';
