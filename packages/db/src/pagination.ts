@@ -21,12 +21,9 @@ export function decodeCursor(cursor: string): Keyed {
   return { createdAt, id };
 }
 
-export type PageQuery<T> = (q: {
-  where: SQL | undefined;
-  orderBy: SQL[];
-  limit: number;
-  offset: number;
-}) => Promise<T[]>;
+/** What one page asks of its query: the filters and the keyset, the order, and how many rows. */
+export type PageQueryShape = { where: SQL | undefined; orderBy: SQL[]; limit: number; offset: number };
+export type PageQuery<T> = (q: PageQueryShape) => Promise<T[]>;
 
 /**
  * One page of a list: keyset on `cursor` (page 10,000 costs what page 1 costs), or the old
