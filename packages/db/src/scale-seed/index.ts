@@ -87,8 +87,8 @@ export async function seedScale(
     // Bulk-load settings for this transaction only: no wait for the WAL flush at commit; room to sort
     // the 2 × postings legs and to hash them back by posting (hash_mem_multiplier × work_mem); temp
     // tables held in memory; no JIT, whose compile time per chunk (up to a second) outweighs its gain.
-    await tx.unsafe(`set local synchronous_commit = off; set local work_mem = '1GB';
-      set local hash_mem_multiplier = 4; set local maintenance_work_mem = '1GB';
+    await tx.unsafe(`set local synchronous_commit = off; set local work_mem = '2GB';
+      set local hash_mem_multiplier = 2; set local maintenance_work_mem = '1GB';
       set local temp_buffers = '2GB'; set local jit = off`);
     await tx.unsafe('lock table customers, wallets, transactions in access exclusive mode');
     const context = await readContext(tx, options);
