@@ -11,12 +11,32 @@ const silent = { start() {}, advance() {}, end() {} };
  * (then ANALYZEd by it), so that the planner sees a ledger shaped like production's, only smaller.
  * `drop` removes it.
  */
-export async function createSeededDatabase(size: { customers: number; postings: number }): Promise<{
+export type SeededDatabase = {
   url: string;
   database: Database;
   client: postgres.Sql;
   drop(): Promise<void>;
-}> {
+};
+
+/** A database `pnpm seed:scale` already filled (any size), used as it is and left in place. */
+export function useSeededDatabase(url: string): SeededDatabase {
+  const database = createDatabase({ databaseUrl: url, dataDir: '' });
+  const client = postgres(url, { max: 2, onnotice: () => {} });
+  return {
+    url,
+    database,
+    client,
+    async drop() {
+      await client.end();
+      await database.close();
+    },
+  };
+}
+
+export async function createSeededDatabase(size: {
+  customers: number;
+  postings: number;
+}): Promise<SeededDatabase> {
   const name = `tekana_test_${inject('runId')}_seeded_${randomBytes(3).toString('hex')}`;
   const admin = postgres(inject('adminDatabaseUrl'), { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);

@@ -4,7 +4,7 @@ import { type Database, SCALE_SEED_HOT_MERCHANT, scaleSeedPhoneNumber, schema } 
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSeededDatabase } from '../../test/seeded-database';
+import { createSeededDatabase, type SeededDatabase, useSeededDatabase } from '../../test/seeded-database';
 import { createCustomerService } from './customers';
 import { createTransactionService } from './transactions';
 import { createWalletService } from './wallets';
@@ -13,12 +13,13 @@ import { createWalletService } from './wallets';
  * Every list (and lookup) as the services build it, EXPLAINed on a ledger shaped like production's
  * (`pnpm seed:scale`'s code, 20,000 customers and 200,000 postings, ANALYZEd): none may read customers,
  * wallets or transactions whole. At a million customers a sequential scan is a second or more per read.
+ * SEEDED_DATABASE_URL names a database `pnpm seed:scale` filled instead (say at full size), used as it is.
  */
 const SIZE = { customers: 20_000, postings: 200_000 };
 const WATCHED = new Set(['customers', 'wallets', 'transactions']);
 
 type Captured = { sql: string; params: unknown[] };
-let seeded: Awaited<ReturnType<typeof createSeededDatabase>>;
+let seeded: SeededDatabase;
 let captured: Captured[] = [];
 let services: {
   customers: ReturnType<typeof createCustomerService>;
@@ -30,7 +31,8 @@ const admin: Actor = { id: randomUUID(), role: 'ADMIN' };
 let customer: Actor;
 
 beforeAll(async () => {
-  seeded = await createSeededDatabase(SIZE);
+  const given = process.env.SEEDED_DATABASE_URL;
+  seeded = given ? useSeededDatabase(given) : await createSeededDatabase(SIZE);
   // The services' own queries, logged by drizzle as they run them.
   const client = postgres(seeded.url, { max: 2, onnotice: () => {} });
   const logged = drizzle(client, {
