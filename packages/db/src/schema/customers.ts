@@ -30,8 +30,6 @@ export const customers = pgTable(
     index('customers_first_name_idx').on(t.firstName, t.createdAt, t.id),
     index('customers_last_name_idx').on(t.lastName, t.createdAt, t.id),
     // The admins (and the system account) among a million customers; CUSTOMER is most rows, read in list order.
-    index('customers_role_idx')
-      .on(t.role, t.createdAt, t.id)
-      .where(sql`${t.role} <> 'CUSTOMER'`),
+    index('customers_role_idx').on(t.role, t.createdAt, t.id).where(sql`${t.role} <> 'CUSTOMER'`),
   ],
 );

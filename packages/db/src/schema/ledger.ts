@@ -59,9 +59,7 @@ export const wallets = pgTable(
     index('wallets_created_at_id_idx').on(t.createdAt, t.id),
     // By type: the two FLOAT wallets among a million; and the rare wallets that are not ACTIVE.
     index('wallets_wallet_type_idx').on(t.walletTypeId, t.createdAt, t.id),
-    index('wallets_status_idx')
-      .on(t.status, t.createdAt, t.id)
-      .where(sql`${t.status} <> 'ACTIVE'`),
+    index('wallets_status_idx').on(t.status, t.createdAt, t.id).where(sql`${t.status} <> 'ACTIVE'`),
   ],
 );
 
@@ -141,8 +139,6 @@ export const transactions = pgTable(
     // write per posting each; by status only the few postings not COMPLETED.
     index('transactions_type_idx').on(t.transactionTypeId, t.createdAt, t.id),
     index('transactions_amount_idx').on(t.amount, t.createdAt, t.id),
-    index('transactions_status_idx')
-      .on(t.status, t.createdAt, t.id)
-      .where(sql`${t.status} <> 'COMPLETED'`),
+    index('transactions_status_idx').on(t.status, t.createdAt, t.id).where(sql`${t.status} <> 'COMPLETED'`),
   ],
 );
