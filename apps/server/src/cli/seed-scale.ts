@@ -25,6 +25,12 @@ runCommand(async () => {
     process.stderr.write(`${usage}\n`);
     return 2;
   }
+  if (postings < 3 * customers) {
+    process.stderr.write(
+      `${usage}\n  --postings must be at least 3 × --customers: each customer's wallets open with a deposit\n`,
+    );
+    return 2;
+  }
   const { DATABASE_URL } = loadConfig();
   if (!DATABASE_URL) {
     throw new ConfigError(
