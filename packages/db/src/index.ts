@@ -5,6 +5,7 @@ export * from './ledger';
 export * from './outbox';
 export * from './pagination';
 export * from './postgres-errors';
+export * from './scale-seed';
 export * as schema from './schema';
 export * from './schema';
 export * from './seed';

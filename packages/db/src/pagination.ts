@@ -24,6 +24,10 @@ export function decodeCursor(cursor: string): Keyed {
 /** The rows a list pages through: `select ... from ...` with any joins, neither filtered nor ordered yet. */
 export type ListSource<Q extends PgSelect> = { $dynamic(): Q };
 
+/** What one page asks of its query: the filters and the keyset, the order, and how many rows. */
+export type PageQueryShape = { where: SQL | undefined; orderBy: SQL[]; limit: number; offset: number };
+export type PageQuery<T> = (q: PageQueryShape) => Promise<T[]>;
+
 /**
  * One page of a list, newest first: keyset on `cursor` (page 10,000 costs what page 1 costs), or the
  * old `page`/`pageSize` as an offset for the legacy frontend. Fetches one extra row to know if more
@@ -36,6 +40,11 @@ export async function listPage<Q extends PgSelect & PromiseLike<Keyed[]>, Item>(
     keyset: KeysetColumns;
     filters: (SQL | undefined)[];
     toItem: (row: Awaited<Q>[number]) => Item;
+    /**
+     * Runs the page itself, for a list one select over `from` cannot serve in order from an index (a
+     * wallet's postings: the union of its debits and its credits, each from its own index).
+     */
+    query?: PageQuery<Awaited<Q>[number]>;
   },
 ): Promise<Page<Item>> {
   const { keyset } = list;
@@ -45,12 +54,20 @@ export async function listPage<Q extends PgSelect & PromiseLike<Keyed[]>, Item>(
     ? sql`(${keyset.createdAt}, ${keyset.id}) < (${after.createdAt.toISOString()}::timestamptz, ${after.id}::uuid)`
     : undefined;
   const offset = !after && input.page ? (input.page - 1) * limit : 0;
-  const rows = await list.from
-    .$dynamic()
-    .where(and(...list.filters, cursorCondition))
-    .orderBy(desc(keyset.createdAt), desc(keyset.id))
-    .limit(limit + 1)
-    .offset(offset);
+  const shape: PageQueryShape = {
+    where: and(...list.filters, cursorCondition),
+    orderBy: [desc(keyset.createdAt), desc(keyset.id)],
+    limit: limit + 1,
+    offset,
+  };
+  const rows = list.query
+    ? await list.query(shape)
+    : await list.from
+        .$dynamic()
+        .where(shape.where)
+        .orderBy(...shape.orderBy)
+        .limit(shape.limit)
+        .offset(shape.offset);
   const shown = rows.slice(0, limit);
   const last = shown.at(-1);
   return {

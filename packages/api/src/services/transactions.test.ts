@@ -44,6 +44,37 @@ describe('listing transactions', () => {
     ).toEqual([]);
   });
 
+  it('lists a posting between two wallets of one customer once, and under either wallet', async () => {
+    const { customer, wallet } = await bed.fundedCustomer(1_000);
+    const savings = await bed.openWallet(customer);
+    const moved = await bed.services.ledger.post(
+      customer,
+      posting('TRANSFER', wallet.id, savings.id, 400, bed.ref()),
+    );
+    const ids = async (filters: Parameters<typeof bed.services.transactions.list>[1]) =>
+      (await bed.services.transactions.list(customer, filters)).items.map((t) => t.id);
+    const all = await ids({});
+    expect(all).toHaveLength(2);
+    expect(all[0]).toBe(moved.id);
+    expect(await ids({ walletId: savings.id })).toEqual([moved.id]);
+    expect(await ids({ walletId: wallet.id })).toEqual(all);
+  });
+
+  it("lists for a customer who names another's wallet only the postings between it and their own", async () => {
+    const { alice, bob, sent } = await threeTransfers();
+    const stranger = await bed.fundedCustomer(500);
+    await bed.services.ledger.post(
+      stranger.customer,
+      posting('TRANSFER', stranger.wallet.id, bob.wallet.id, 50, bed.ref()),
+    );
+    const seen = await bed.services.transactions.list(alice.customer, { walletId: bob.wallet.id });
+    expect(seen.items.map((t) => t.id)).toEqual(sent.map((t) => t.id).reverse());
+    // Bob's side of each is his: Alice sees her own balance only.
+    expect(seen.items.every((t) => t.creditedWalletBalance === null && t.debitedWalletBalance !== null)).toBe(
+      true,
+    );
+  });
+
   it("answers NOT_FOUND when a customer asks for another's posting by id", async () => {
     const { bob, carol, sent } = await threeTransfers();
     const id = sent[0]?.id ?? '';
