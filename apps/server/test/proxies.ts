@@ -111,7 +111,9 @@ http {
   return {
     port,
     async close() {
-      await nginx.kill();
+      // SIGTERM, not -9: the master stops its workers, which -9 would leave behind holding the port.
+      nginx.child.kill('SIGTERM');
+      await nginx.exited(5_000).catch(() => nginx.kill());
       rmSync(dir, { recursive: true, force: true });
     },
   };
