@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { asPostgresUser, giveToPostgresUser, postgresBinDir } from './as-postgres-user';
 import { freePort } from './spawned-process';
 
 /**
@@ -26,26 +27,13 @@ export type OwnPostgres = {
 /** Server settings (`-c name=value`) on top of the ones every own cluster gets. */
 export type PostgresSettings = Record<string, string>;
 
-function binDir(): string {
-  const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
-  const found = versions.map((v) => join(root, v, 'bin')).find((dir) => existsSync(join(dir, 'initdb')));
-  return found ?? ''; // '' → initdb and pg_ctl from PATH
-}
-
 /** A temporary folder the cluster's user owns, and a way to run Postgres's commands as that user. */
 function clusterFolder() {
   const dir = mkdtempSync(join(tmpdir(), 'tekana-pg-'));
-  const bin = binDir();
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    chownSync(dir, uid, gid);
-  }
+  const bin = postgresBinDir();
+  giveToPostgresUser(dir);
   const run = (command: string, args: string[]) => {
-    const file = bin ? join(bin, command) : command;
-    const [exe, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', file, ...args]] : [file, args];
+    const [exe, argv] = asPostgresUser(bin ? join(bin, command) : command, args);
     execFileSync(exe, argv, { stdio: 'pipe', timeout: 60_000 });
   };
   return { dir, data: join(dir, 'data'), bin, run };

@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { asRoot, giveToPostgresUser } from './as-postgres-user';
 import { freePort, type SpawnedProcess, spawnCommand } from './spawned-process';
 
 /**
@@ -49,13 +49,8 @@ export async function startPgBouncer(postgresUrl: string): Promise<Middleman> {
       'ignore_startup_parameters = extra_float_digits,options',
     ].join('\n'),
   );
-  // PgBouncer refuses to run as root; `-u` makes it drop to the postgres user.
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) {
-    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
-    chownSync(dir, id('-u'), id('-g'));
-    for (const file of ['userlist.txt', 'pgbouncer.ini']) chownSync(join(dir, file), id('-u'), id('-g'));
-  }
+  for (const path of [dir, join(dir, 'userlist.txt'), join(dir, 'pgbouncer.ini')]) giveToPostgresUser(path);
+  // Its own `-u` rather than runuser: then the process a test kills is PgBouncer itself.
   const args = [...(asRoot ? ['-u', 'postgres'] : []), join(dir, 'pgbouncer.ini')];
   const bouncer = spawnCommand('pgbouncer', args, { PATH: SBIN_PATH }, 'pgbouncer');
   await running(bouncer, port, 'pgbouncer');

@@ -3,8 +3,8 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { asPostgresUser, giveToPostgresUser, postgresBinDir } from '../as-postgres-user';
 import { freePort } from '../spawned-process';
-import { asPostgresUser, giveToPostgresUser, postgresBinDir } from './as-postgres-user';
 
 export type NodeName = 'a' | 'b';
 

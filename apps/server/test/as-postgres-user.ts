@@ -3,10 +3,10 @@ import { chownSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * Postgres and pg_autoctl refuse to run as root: as root, the fault suite runs them as the `postgres`
+ * Postgres, pg_autoctl and PgBouncer refuse to run as root: as root, the tests run them as the `postgres`
  * user, in folders handed to it.
  */
-const asRoot = process.getuid?.() === 0;
+export const asRoot = process.getuid?.() === 0;
 
 /** The newest installed PostgreSQL's server binaries (`/usr/lib/postgresql/<major>/bin`); '' for PATH. */
 export function postgresBinDir(): string {
