@@ -3,6 +3,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSmsGateway, startFakeSmsGateway } from '../../../test/fake-sms-gateway';
 import { createOwnDatabase } from './harness';
+import { expectEachNoticeOnce, noticesOwed } from './notices';
 import { createOwnRedis, type OwnRedis } from './own-redis';
 import {
   adminToken,
@@ -51,11 +52,6 @@ afterAll(async () => {
   await database?.drop();
 });
 
-/** The notices a posting owes: one per side that is a customer (the float's system account gets none). */
-function owed(posting: Transaction): number {
-  return [posting.debitedWalletId, posting.creditedWalletId].filter((id) => id !== floatId).length;
-}
-
 /** Notices committed to the outbox and not yet handed to the SMS queue. */
 async function pendingNotices(): Promise<number> {
   const sql = postgres(database.url, { max: 1, onnotice: () => {} });
@@ -65,27 +61,6 @@ async function pendingNotices(): Promise<number> {
   } finally {
     await sql.end();
   }
-}
-
-/** How many SMS the gateway accepted that name each posting's reference. */
-function deliveredFor(postings: Transaction[]): Map<string, number> {
-  const counts = new Map(postings.map((p) => [p.referenceNumber, 0]));
-  for (const post of gateway.delivered()) {
-    const ref = /Ref (TX\w+)\./.exec(post.message)?.[1];
-    if (ref && counts.has(ref)) counts.set(ref, (counts.get(ref) ?? 0) + 1);
-  }
-  return counts;
-}
-
-/** Waits until every posting's notices arrived, then a little longer, so that a second copy would show. */
-async function expectEachNoticeOnce(postings: Transaction[], timeoutMs = 20_000) {
-  const expected = new Map(postings.map((p) => [p.referenceNumber, owed(p)]));
-  const complete = () => [...deliveredFor(postings)].every(([ref, n]) => n >= (expected.get(ref) ?? 0));
-  for (const deadline = Date.now() + timeoutMs; !complete() && Date.now() < deadline; ) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await new Promise((r) => setTimeout(r, 1_500));
-  expect(deliveredFor(postings)).toEqual(expected);
 }
 
 type Pair = Awaited<ReturnType<typeof customerWithWallet>>[];
@@ -121,22 +96,27 @@ describe('the SMS outbox, across crashes', () => {
     await server.exited(5_000);
     expect(answers.map((r) => r.status)).toEqual(Array(40).fill(201));
     server = await startServerProcess(env);
-    await expectEachNoticeOnce([...deposits, ...answers.map((r) => r.body.data)]);
+    await expectEachNoticeOnce(gateway, [...deposits, ...answers.map((r) => r.body.data)], floatId, 20_000);
   }, 40_000);
 
   it('answers postings while Redis is down and delivers their notices once Redis is back', async () => {
     if (!server) throw new Error('no server');
     const { pair, deposits } = await fundedPair(server.base);
     // Settled first, so that every notice counted below belongs to the postings made while Redis is down.
-    await expectEachNoticeOnce(deposits);
+    await expectEachNoticeOnce(gateway, deposits, floatId, 20_000);
 
     await redis.crash();
     const during = await postBurst(server.base, pair, 20);
-    const owedDuring = during.reduce((sum, r) => sum + owed(r.body.data), 0);
+    const owedDuring = during.reduce((sum, r) => sum + noticesOwed(r.body.data, floatId), 0);
     expect(await pendingNotices()).toBe(owedDuring);
     expect(during.map((r) => r.status)).toEqual(Array(20).fill(201));
     await redis.start();
-    await expectEachNoticeOnce(during.map((r) => r.body.data));
+    await expectEachNoticeOnce(
+      gateway,
+      during.map((r) => r.body.data),
+      floatId,
+      20_000,
+    );
   }, 40_000);
 
   it('delivers notices already handed to Redis when Redis is killed -9 before the worker sends them', async () => {
@@ -152,13 +132,13 @@ describe('the SMS outbox, across crashes', () => {
     await redis.crash();
     await redis.start();
     worker = spawnSource('apps/sms-worker/src/main.ts', env);
-    await expectEachNoticeOnce(deposits, 10_000);
+    await expectEachNoticeOnce(gateway, deposits, floatId, 10_000);
   }, 30_000);
 
   // After the test above: the restarted worker and Redis go on with new postings too.
   it('delivers the notices of postings made after that Redis came back', async () => {
     if (!server) throw new Error('no server');
     const { deposits } = await fundedPair(server.base);
-    await expectEachNoticeOnce(deposits);
+    await expectEachNoticeOnce(gateway, deposits, floatId, 20_000);
   }, 20_000);
 });

@@ -1,7 +1,7 @@
-import type { Transaction } from '@tekana/contracts';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSmsGateway, startFakeSmsGateway } from '../../../../test/fake-sms-gateway';
+import { expectEachNoticeOnce } from '../notices';
 import { type OwnPostgres, startOwnPostgres } from '../own-postgres';
 import { createOwnRedis, type OwnRedis } from '../own-redis';
 import {
@@ -117,31 +117,8 @@ async function expectNothingLost(attempts: Attempt[]) {
   const postings = await replayUnacknowledged(server.base, token, attempts);
   await expectEachKeyPostedOnce(ledger, attempts, postings);
   await expectLedgerVerified(pg.url('tekana'));
-  await expectEachNoticeOnce(postings);
+  await expectEachNoticeOnce(gateway, postings, floatId, 60_000);
   expectStillRunning(server);
-}
-
-/** The notices a posting owes: one per side that is a customer (the float's system account gets none). */
-const owed = (posting: Transaction) =>
-  [posting.debitedWalletId, posting.creditedWalletId].filter((id) => id !== floatId).length;
-
-function deliveredFor(postings: Transaction[]): Map<string, number> {
-  const counts = new Map(postings.map((p) => [p.referenceNumber, 0]));
-  for (const post of gateway.delivered()) {
-    const ref = /Ref (TX\w+)\./.exec(post.message)?.[1];
-    if (ref && counts.has(ref)) counts.set(ref, (counts.get(ref) ?? 0) + 1);
-  }
-  return counts;
-}
-
-async function expectEachNoticeOnce(postings: Transaction[], timeoutMs = 60_000) {
-  const expected = new Map(postings.map((p) => [p.referenceNumber, owed(p)]));
-  const complete = () => [...deliveredFor(postings)].every(([ref, n]) => n >= (expected.get(ref) ?? 0));
-  for (const deadline = Date.now() + timeoutMs; !complete() && Date.now() < deadline; ) await sleep(200);
-  // A little longer, so that a second copy would show.
-  await sleep(1_000);
-  const missing = [...deliveredFor(postings)].filter(([ref, n]) => n !== expected.get(ref));
-  expect(missing, 'postings whose notices did not arrive exactly once').toEqual([]);
 }
 
 async function restartServer() {
