@@ -284,3 +284,36 @@ export async function floatWallet(
   if (!float) throw new Error(`no ${currencyCode} float wallet`);
   return float;
 }
+
+/**
+ * A signed-in customer who opened a PERSONAL RWF wallet of their own, holding `balance`, deposited by the
+ * admin from `float` over REST.
+ */
+export async function customerWithFundedWallet(
+  server: TestServer,
+  admin: SignedIn,
+  float: Wallet,
+  balance: number,
+): Promise<SignedIn & { wallet: Wallet }> {
+  const signedIn = await registerAndSignIn(server);
+  const body = { walletTypeCode: 'PERSONAL', currencyCode: 'RWF' };
+  const opened = await server.rest<Wallet>('POST', '/wallets', body, signedIn.token);
+  if (opened.status !== 201) throw new Error(`opening a wallet answered ${opened.status}`);
+  const wallet = opened.body.data;
+  if (balance > 0) {
+    const deposit = await server.rest(
+      'POST',
+      '/transactions',
+      {
+        externalReferenceNumber: `fund-${randomBytes(8).toString('hex')}`,
+        transactionTypeCode: 'DEPOSIT',
+        debitedWalletId: float.id,
+        creditedWalletId: wallet.id,
+        amount: balance,
+      },
+      admin.token,
+    );
+    if (deposit.status !== 201) throw new Error(`the deposit answered ${deposit.status}`);
+  }
+  return { ...signedIn, wallet };
+}

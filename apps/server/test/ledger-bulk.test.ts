@@ -11,8 +11,8 @@ import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   createAdminAndSignIn,
+  customerWithFundedWallet,
   floatWallet,
-  registerAndSignIn,
   type SignedIn,
   useTestServer,
 } from './harness';
@@ -31,27 +31,7 @@ const ref = () => `bulk-${randomBytes(8).toString('hex')}`;
 
 type Customer = SignedIn & { wallet: Wallet };
 
-/** A signed-in customer with a PERSONAL RWF wallet holding `balance`, deposited by the admin. */
-async function customerWithWallet(balance: number): Promise<Customer> {
-  const signedIn = await registerAndSignIn(server);
-  const opened = await server.rest<Wallet>(
-    'POST',
-    '/wallets',
-    { walletTypeCode: 'PERSONAL', currencyCode: 'RWF' },
-    signedIn.token,
-  );
-  expect(opened.status).toBe(201);
-  if (balance > 0) {
-    const deposit = await server.rest(
-      'POST',
-      '/transactions',
-      item('DEPOSIT', floatRwf.id, opened.body.data.id, balance),
-      admin.token,
-    );
-    expect(deposit.status).toBe(201);
-  }
-  return { ...signedIn, wallet: opened.body.data };
-}
+const customerWithWallet = (balance: number) => customerWithFundedWallet(server, admin, floatRwf, balance);
 
 function item(
   transactionTypeCode: string,

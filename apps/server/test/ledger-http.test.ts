@@ -4,9 +4,9 @@ import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createAdminAndSignIn,
+  customerWithFundedWallet,
   floatWallet,
   type RestResponse,
-  registerAndSignIn,
   type SignedIn,
   useTestServer,
 } from './harness';
@@ -24,22 +24,7 @@ beforeAll(async () => {
 
 const ref = () => `http-${randomBytes(8).toString('hex')}`;
 
-/** A signed-in customer with a PERSONAL RWF wallet holding `balance`, deposited by the admin over REST. */
-async function customerWithWallet(balance: number) {
-  const signedIn = await registerAndSignIn(server);
-  const opened = await server.rest<Wallet>(
-    'POST',
-    '/wallets',
-    { walletTypeCode: 'PERSONAL', currencyCode: 'RWF' },
-    signedIn.token,
-  );
-  expect(opened.status).toBe(201);
-  if (balance > 0) {
-    const deposit = await post(admin, 'DEPOSIT', floatRwf.id, opened.body.data.id, balance);
-    expect(deposit.status).toBe(201);
-  }
-  return { ...signedIn, wallet: opened.body.data };
-}
+const customerWithWallet = (balance: number) => customerWithFundedWallet(server, admin, floatRwf, balance);
 
 function post(
   actor: { token: string },
