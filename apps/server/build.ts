@@ -23,6 +23,8 @@ const deployables = [
       migrate: 'src/cli/migrate.ts',
       relay: 'src/cli/relay.ts',
       verify: 'src/cli/verify.ts',
+      // The server's outbox relay thread, loaded by main.js from beside it.
+      'relay-thread': 'src/relay-thread.ts',
     },
     // The db package finds its migrations beside the running module: copy them beside the bundle.
     copy: { 'packages/db/src/migrations': 'migrations' },

@@ -18,11 +18,13 @@ import {
 } from '@tekana/api';
 import { createDatabase, type Database } from '@tekana/db';
 import { createSmsProvider } from '@tekana/sms';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type Config, databaseSettings } from './config';
 import { createMetrics, type Metrics } from './http/metrics';
 import { embeddedJwtSecret } from './jwt-secret';
+import { startRelayThread } from './own-relay';
+import { connectRedis, waitForRedis } from './redis';
 
 /** Everything the server holds for its lifetime: adapters chosen once, here, from the config. */
 export type Runtime = {
@@ -33,31 +35,6 @@ export type Runtime = {
   metrics: Metrics;
   close(): Promise<void>;
 };
-
-export function connectRedis(url: string, log: Logger): Redis {
-  // Fail fast while Redis is down (the caller answers 503) instead of queueing commands until a timeout.
-  const redis = new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 3_000,
-    // A Redis that accepts but never answers fails the command (503) instead of hanging it.
-    commandTimeout: 2_000,
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-  });
-  redis.on('error', (err) => log.warn({ err: { message: err.message } }, 'redis connection error'));
-  return redis;
-}
-
-async function waitForRedis(redis: Redis, timeoutMs: number): Promise<void> {
-  if (redis.status === 'ready') return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    redis.once('ready', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
 
 /**
  * JWT_SECRET when set. Otherwise the embedded server keeps a key of its own in DATA_DIR; a server on
@@ -133,6 +110,12 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     revocations,
     recentWrites,
     smsQueue,
+    // With a queue in Redis, the relay's bulk work runs off the request loop; in embedded mode it cannot
+    // (PGlite is one connection, held by this thread).
+    noticeRelay:
+      config.DATABASE_URL && config.REDIS_URL
+        ? startRelayThread({ ...config, DATABASE_URL: config.DATABASE_URL, REDIS_URL: config.REDIS_URL }, log)
+        : undefined,
     clock: systemClock,
     log,
     limits: {

@@ -98,6 +98,7 @@ describe('the deployable bundles (pnpm bundle), copied out of the checkout', () 
       'admin-create.js',
       'migrate.js',
       'relay.js',
+      'relay-thread.js',
       'verify.js',
       'migrations/meta/_journal.json',
     ]) {

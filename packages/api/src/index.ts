@@ -10,7 +10,7 @@ export { type AppRouter, appRouter } from './root';
 export { createServices, type ServiceDeps, type Services } from './services';
 export { createAdmin, signAccessToken } from './services/auth';
 export { createLedgerService, type LedgerService } from './services/ledger';
-export { createNoticeRelay, type NoticeRelay } from './services/notice-relay';
+export { createNoticeRelay, type NoticeRelay, type NoticeRelayControl } from './services/notice-relay';
 export {
   ACCESS_ERRORS,
   type Access,

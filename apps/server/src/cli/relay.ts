@@ -1,9 +1,8 @@
-import { createBullmqSmsQueue, createNoticeRelay } from '@tekana/api';
 import { ConfigError } from '@tekana/contracts';
 import { createDatabase } from '@tekana/db';
 import { databaseSettings, loadConfig } from '../config';
 import { createLogger } from '../logger';
-import { connectRedis } from '../runtime';
+import { createOwnRelay } from '../own-relay';
 import { runCommand } from './run-command';
 
 /**
@@ -13,17 +12,17 @@ import { runCommand } from './run-command';
  */
 runCommand(async () => {
   const config = loadConfig();
-  if (!config.DATABASE_URL || !config.REDIS_URL) {
+  const { DATABASE_URL, REDIS_URL } = config;
+  if (!DATABASE_URL || !REDIS_URL) {
     throw new ConfigError(
       'pnpm relay needs DATABASE_URL and REDIS_URL: it moves notices from PostgreSQL to the Redis queue',
     );
   }
   const log = createLogger(config.LOG_LEVEL);
-  const database = createDatabase({ ...databaseSettings(config), maxConnections: 2 });
-  await database.migrate();
-  const redis = connectRedis(config.REDIS_URL, log);
-  const smsQueue = createBullmqSmsQueue(redis, config.SMS_QUEUE_NAME, config.REDIS_PREFIX);
-  const relay = createNoticeRelay({ database, smsQueue, log });
+  // Migrated first: a relay started before any server finds its outbox table.
+  const migrating = createDatabase({ ...databaseSettings(config), maxConnections: 1 });
+  await migrating.migrate().finally(() => migrating.close());
+  const { relay, close } = await createOwnRelay({ ...config, DATABASE_URL, REDIS_URL }, log);
   relay.start();
   log.info({ queue: config.SMS_QUEUE_NAME }, 'relaying SMS notices from the outbox');
   await new Promise((resolve) => {
@@ -31,9 +30,7 @@ runCommand(async () => {
     process.once('SIGINT', resolve);
   });
   await relay.stop();
-  await smsQueue.close();
-  await redis.quit();
-  await database.close();
+  await close();
   log.info('relay stopped');
   return 0;
 });

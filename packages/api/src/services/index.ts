@@ -3,7 +3,7 @@ import { createAuditService } from './audit';
 import { type AuthDeps, createAuthService } from './auth';
 import { createCustomerService } from './customers';
 import { createLedgerService, type LedgerDeps } from './ledger';
-import { createNoticeRelay } from './notice-relay';
+import { createNoticeRelay, type NoticeRelayControl } from './notice-relay';
 import { createReadYourWrites, type ReadYourWritesDeps } from './read-your-writes';
 import { createRuleService } from './rules';
 import { createTransactionTypeService } from './transaction-types';
@@ -12,10 +12,16 @@ import { createWalletTypeService } from './wallet-types';
 import { createWalletService } from './wallets';
 
 /** Everything the services need, chosen once at start-up by the server. */
-export type ServiceDeps = AuthDeps & LedgerDeps & ReadYourWritesDeps & { log: Logger };
+export type ServiceDeps = AuthDeps &
+  LedgerDeps &
+  ReadYourWritesDeps & {
+    log: Logger;
+    /** A relay that runs elsewhere (a thread of the server's own); else one in this process. */
+    noticeRelay?: NoticeRelayControl;
+  };
 
 export function createServices(deps: ServiceDeps) {
-  const noticeRelay = createNoticeRelay(deps);
+  const noticeRelay = deps.noticeRelay ?? createNoticeRelay(deps);
   return {
     auth: createAuthService(deps),
     customers: createCustomerService(deps),

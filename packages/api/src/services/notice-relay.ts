@@ -4,6 +4,8 @@ import type { Logger } from '../ports/logger';
 import type { SmsQueue } from '../ports/sms-queue';
 
 export type NoticeRelay = ReturnType<typeof createNoticeRelay>;
+/** What the server does with a relay, wherever it runs (in its process, or on a thread of its own). */
+export type NoticeRelayControl = Pick<NoticeRelay, 'start' | 'wake' | 'stop'>;
 
 export type NoticeRelayDeps = {
   database: Database;
