@@ -17,7 +17,9 @@ import { createWalletService } from './wallets';
  * SEEDED_DATABASE_URL names a database `pnpm seed:scale` filled instead (say at full size), used as it is.
  */
 const SIZE = { customers: 20_000, postings: 200_000 };
-const WATCHED = new Set(['customers', 'wallets', 'transactions']);
+const WATCHED = new Set(['customers', 'wallets', 'transactions', 'posting_keys']);
+/** A month of transactions (transactions_p2026_11) is read whole as surely as the table itself. */
+const tableOf = (relation: string) => relation.replace(/^transactions_p\d{4}_\d{2}$/, 'transactions');
 
 type Captured = { sql: string; params: unknown[] };
 let seeded: SeededDatabase;
@@ -98,7 +100,7 @@ function sequentialScans(plan: unknown): string[] {
   if (!plan || typeof plan !== 'object') return [];
   const node = plan as Record<string, unknown>;
   const here =
-    node['Node Type'] === 'Seq Scan' && WATCHED.has(String(node['Relation Name']))
+    node['Node Type'] === 'Seq Scan' && WATCHED.has(tableOf(String(node['Relation Name'])))
       ? [`Seq Scan on ${node['Relation Name']}`]
       : [];
   return [
