@@ -22,6 +22,8 @@ export async function saveIndexes(tx: TransactionSql): Promise<SavedIndex[]> {
       pg_get_constraintdef(c.oid) as definition
     from pg_constraint c
     where c.contype in ('p', 'u', 'f')
+      -- A month's copy of a partitioned table's constraint comes and goes with it.
+      and c.conparentid = 0
       and (c.conrelid = any(${SEEDED_TABLES}::regclass[]) or c.confrelid = any(${SEEDED_TABLES}::regclass[]))
     order by c.conname`;
   const indexes = await tx<{ table: string; name: string; definition: string }[]>`
