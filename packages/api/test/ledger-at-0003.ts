@@ -1,7 +1,3 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Actor, makeAccountNumber, type TransactionCreateInput } from '@tekana/contracts';
 import { type RunSql, randomDigits } from '@tekana/db';
 import { requestFingerprint } from '../src/services/request-fingerprint';
@@ -13,21 +9,6 @@ import { posting } from './ledger-testbed';
  * moves it into monthly partitions. Its postings span the last three months, two of them a millisecond
  * apart across a month's end.
  */
-
-const migrations = fileURLToPath(new URL('../../db/src/migrations', import.meta.url));
-
-/** A migrations folder holding the migrations up to and including `lastTag`, for drizzle's migrator. */
-export function migrationsUpTo(lastTag: string): string {
-  const folder = mkdtempSync(join(tmpdir(), 'tekana-migrations-'));
-  cpSync(migrations, folder, { recursive: true });
-  const journalPath = join(folder, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
-  const last = journal.entries.findIndex((e) => e.tag === lastTag);
-  if (last < 0) throw new Error(`no migration ${lastTag}`);
-  journal.entries = journal.entries.slice(0, last + 1);
-  writeFileSync(journalPath, JSON.stringify(journal));
-  return folder;
-}
 
 const DAY = 86_400_000;
 /** The first instant of the month `offset` months from now's (UTC). */

@@ -2,6 +2,7 @@ export * from './audit';
 export * from './client';
 export * from './data-dir-lock';
 export * from './ledger';
+export * from './older-version';
 export * from './outbox';
 export * from './pagination';
 export * from './partitions';

@@ -5,16 +5,14 @@ import {
   type Database,
   listTransactionPartitions,
   makePartitionsAhead,
+  openAtMigration,
   PARTITION_MONTHS_AHEAD,
   verifyLedger,
 } from '@tekana/db';
-import { drizzle } from 'drizzle-orm/postgres-js';
-import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   type LedgerAt0003,
-  migrationsUpTo,
   monthStart,
   NEWEST_FIRST,
   partitionOf,
@@ -42,8 +40,9 @@ let bed: Testbed;
 
 beforeAll(async () => {
   await admin.unsafe(`create database ${name}`);
-  await migrate(drizzle(client), { migrationsFolder: migrationsUpTo('0003_read_indexes') });
-  ledger = await writeLedgerAt0003(run);
+  const older = await openAtMigration({ databaseUrl: url.toString() }, '0003_read_indexes');
+  ledger = await writeLedgerAt0003(older.run);
+  await older.close();
   before = {
     rows: (await run(ROWS_AS_AT_0003)).map((r) => r.row as string),
     newestFirst: (await run(NEWEST_FIRST)).map((r) => r.id as string),
