@@ -112,8 +112,22 @@ export async function writeLedgerAt0003(run: RunSql): Promise<LedgerAt0003> {
     return row;
   };
   const start = monthStart(-3);
-  plan({ type: 'DEPOSIT', debited: float, credited: aliceWalletId, amount: 100_000, at: start, key: 'fund-alice' });
-  plan({ type: 'DEPOSIT', debited: float, credited: bobWalletId, amount: 50_000, at: start, key: 'fund-bob' });
+  plan({
+    type: 'DEPOSIT',
+    debited: float,
+    credited: aliceWalletId,
+    amount: 100_000,
+    at: start,
+    key: 'fund-alice',
+  });
+  plan({
+    type: 'DEPOSIT',
+    debited: float,
+    credited: bobWalletId,
+    amount: 50_000,
+    at: start,
+    key: 'fund-bob',
+  });
   // Transfers both ways, every two days or so, up to the end of last month.
   const span = monthStart(0).getTime() - DAY - (start.getTime() + DAY);
   for (let i = 0; i < 40; i++) {

@@ -138,7 +138,9 @@ function createPostgres(url: string, config: DatabaseConfig): Database {
         const db = drizzlePostgres(client, { schema });
         await migratePostgres(db, { migrationsFolder });
         await seedDefaults(db as unknown as Db);
-        await client.begin((tx) => makeTransactionPartitions((text, params = []) => tx.unsafe(text, params as never[])));
+        await client.begin((tx) =>
+          makeTransactionPartitions((text, params = []) => tx.unsafe(text, params as never[])),
+        );
         await client`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
       } finally {
         await client.end();

@@ -150,7 +150,10 @@ export async function findTransaction(
 // With its time, the update touches the posting's own month only.
 const MARK_REVERSED = `update transactions set status = 'REVERSED' where id = $1 and created_at = $2::timestamptz`;
 
-export async function markReversed(run: RunSql, posting: Pick<TransactionRow, 'id' | 'createdAt'>): Promise<void> {
+export async function markReversed(
+  run: RunSql,
+  posting: Pick<TransactionRow, 'id' | 'createdAt'>,
+): Promise<void> {
   await run(MARK_REVERSED, [posting.id, posting.createdAt.toISOString()]);
 }
 

@@ -320,7 +320,9 @@ describe('postings by month', () => {
   it('reads only the months a date range meets', async () => {
     const from = new Date(Date.now() - 45 * day);
     const to = new Date(from.getTime() + day);
-    const plans = await plansOf(() => services.transactions.list(admin, { createdFrom: from, createdTo: to }));
+    const plans = await plansOf(() =>
+      services.transactions.list(admin, { createdFrom: from, createdTo: to }),
+    );
     const read = new Set(plans.flatMap(({ plan }) => [...monthsRead(plan)]));
     expect(read).toEqual(new Set([monthOf(from), monthOf(to)]));
   });

@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDatabase, type Database, listTransactionPartitions, openAtMigration, verifyLedger } from '@tekana/db';
+import {
+  createDatabase,
+  type Database,
+  listTransactionPartitions,
+  openAtMigration,
+  verifyLedger,
+} from '@tekana/db';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   monthStart,
@@ -36,9 +42,10 @@ describe('migration 0004 on embedded PGlite', () => {
       now: (await again(ROWS_AS_AT_0003)).map((r) => r.row),
       months: await listTransactionPartitions(again),
       keys: await again('select count(*)::int as n from posting_keys'),
-      boundary: await again('select id, tableoid::regclass::text as month from transactions where id = any($1)', [
-        [ledger.lastOfMonth.id, ledger.firstOfMonth.id],
-      ]),
+      boundary: await again(
+        'select id, tableoid::regclass::text as month from transactions where id = any($1)',
+        [[ledger.lastOfMonth.id, ledger.firstOfMonth.id]],
+      ),
     }));
     expect(rows.now).toEqual(rowsBefore);
     expect(rows.keys[0]?.n).toBe(ledger.postings);

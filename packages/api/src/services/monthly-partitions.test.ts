@@ -115,13 +115,19 @@ describe('migration 0004 takes a ledger written at 0003 into monthly partitions'
 
   it('lists the same postings in the same order, page after page across the months', async () => {
     expect(await allPages(bed.admin, {}, 5)).toEqual(before.newestFirst);
-    expect(await allPages(bed.admin, { walletId: ledger.aliceWalletId }, 4)).toEqual(before.alicesNewestFirst);
+    expect(await allPages(bed.admin, { walletId: ledger.aliceWalletId }, 4)).toEqual(
+      before.alicesNewestFirst,
+    );
     expect(await allPages(ledger.alice, {}, 3)).toEqual(before.alicesNewestFirst);
   });
 
   it('finds a posting of an earlier month by its references', async () => {
-    const [row] = await run('select reference_number as ref from transactions where id = $1', [ledger.original.id]);
-    const byReference = await bed.services.transactions.list(bed.admin, { referenceNumber: row?.ref as string });
+    const [row] = await run('select reference_number as ref from transactions where id = $1', [
+      ledger.original.id,
+    ]);
+    const byReference = await bed.services.transactions.list(bed.admin, {
+      referenceNumber: row?.ref as string,
+    });
     const byKey = await bed.services.transactions.list(ledger.alice, {
       externalReferenceNumber: ledger.original.input.externalReferenceNumber,
     });
@@ -136,19 +142,23 @@ describe('the ledger across months', () => {
     expect(replay).toMatchObject({ id: ledger.original.id, createdAt: ledger.original.at.toISOString() });
     const changed = { ...ledger.original.input, amount: ledger.original.input.amount + 1 };
     expect(await outcomeOf(bed.services.ledger.post(ledger.alice, changed))).toBe('IDEMPOTENCY_CONFLICT');
-    const [count] = await run('select count(*)::int as n from transactions where external_reference_number = $1', [
-      ledger.original.input.externalReferenceNumber,
-    ]);
+    const [count] = await run(
+      'select count(*)::int as n from transactions where external_reference_number = $1',
+      [ledger.original.input.externalReferenceNumber],
+    );
     expect(count?.n).toBe(1);
   });
 
   it('posts once under a key that many callers send at once, in this month', async () => {
     const input = posting('TRANSFER', ledger.aliceWalletId, ledger.bobWalletId, 10, bed.ref());
-    const answers = await Promise.all(Array.from({ length: 8 }, () => bed.services.ledger.post(ledger.alice, input)));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => bed.services.ledger.post(ledger.alice, input)),
+    );
     expect(new Set(answers.map((t) => t.id)).size).toBe(1);
-    const [row] = await run('select tableoid::regclass::text as month, created_at from transactions where id = $1', [
-      answers[0]?.id,
-    ]);
+    const [row] = await run(
+      'select tableoid::regclass::text as month, created_at from transactions where id = $1',
+      [answers[0]?.id],
+    );
     expect(row?.month).toBe(partitionOf(new Date(row?.created_at as string)));
   });
 

@@ -6,7 +6,19 @@ import {
   type TransactionListInput,
 } from '@tekana/contracts';
 import { type Database, listPage, type PageQueryShape, postingKeys, transactions, wallets } from '@tekana/db';
-import { and, desc, eq, getTableColumns, gte, inArray, lte, notInArray, or, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  desc,
+  eq,
+  getTableColumns,
+  gte,
+  inArray,
+  lte,
+  notInArray,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import { alias, unionAll } from 'drizzle-orm/pg-core';
 import { transactionFor } from './api-rows';
 

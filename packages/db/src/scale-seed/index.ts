@@ -102,7 +102,10 @@ export async function seedScale(
       await dropIndexes(tx, saved);
       await tx.unsafe(CREATE_WORK_TABLES);
       const { startMs, spanMs } = context.shape;
-      await tx.unsafe(MAKE_PARTITIONS, [new Date(startMs).toISOString(), new Date(startMs + spanMs).toISOString()]);
+      await tx.unsafe(MAKE_PARTITIONS, [
+        new Date(startMs).toISOString(),
+        new Date(startMs + spanMs).toISOString(),
+      ]);
     });
     await timed('customers', customers, () =>
       chunks(customers, CHUNK.customers, (from, to) =>
