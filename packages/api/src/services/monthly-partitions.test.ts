@@ -19,7 +19,14 @@ import {
   ROWS_AS_AT_0003,
   writeLedgerAt0003,
 } from '../../test/ledger-at-0003';
-import { createTestbed, outcomeOf, posting, type Testbed } from '../../test/ledger-testbed';
+import {
+  createRecordingLogger,
+  createTestbed,
+  outcomeOf,
+  posting,
+  type Testbed,
+} from '../../test/ledger-testbed';
+import { createPartitionMaintenance } from './partition-maintenance';
 
 /**
  * Migration 0004 on PostgreSQL: a ledger written at migration 0003 (one unpartitioned table, postings over
@@ -196,6 +203,17 @@ describe('partition maintenance', () => {
       'transactions_p2040_02',
       'transactions_p2040_03',
     ]);
+  });
+
+  it('makes a missing month ahead when a server starts, and says so', async () => {
+    const ahead = partitionOf(monthStart(PARTITION_MONTHS_AHEAD));
+    await run(`drop table ${ahead}`);
+    const log = createRecordingLogger();
+    const maintenance = createPartitionMaintenance({ database, log });
+    maintenance.start();
+    await maintenance.stop();
+    expect(await listTransactionPartitions(run)).toContain(ahead);
+    expect(log.lines).toContainEqual({ level: 'info', obj: { made: 1 }, msg: expect.any(String) });
   });
 
   it('gives a month made ahead every index and check of transactions', async () => {
