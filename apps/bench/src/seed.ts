@@ -60,7 +60,9 @@ export async function seedBenchLedger(
              with ordinality as u(wallet_id, customer_id, account_number, n)`;
 
       // One DEPOSIT per PERSONAL wallet; the FLOAT's balance after each is its balance before minus n fundings.
+      // With their keys in posting_keys, as the posting engine writes them (unique across the months).
       await tx`
+        with funded as (
         insert into transactions (reference_number, external_reference_number, request_hash, transaction_type_id,
           channel_type, debited_wallet_id, credited_wallet_id, amount, currency_code,
           debited_wallet_balance, credited_wallet_balance, status, status_message)
@@ -69,7 +71,11 @@ export async function seedBenchLedger(
                ${funding}::bigint, 'RWF',
                (select current_balance from wallets where id = ${float.id}) - ${funding}::bigint * u.n,
                ${funding}::bigint, 'COMPLETED', 'Bench funding'
-        from unnest(${walletIds.slice(0, count)}::uuid[]) with ordinality as u(wallet_id, n)`;
+        from unnest(${walletIds.slice(0, count)}::uuid[]) with ordinality as u(wallet_id, n)
+        returning external_reference_number, reference_number, id, created_at
+        )
+        insert into posting_keys (external_reference_number, reference_number, transaction_id, created_at)
+        select external_reference_number, reference_number, id, created_at from funded`;
 
       await tx`
         update wallets set current_balance = current_balance - ${funding}::bigint * ${count}::bigint

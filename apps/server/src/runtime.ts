@@ -131,6 +131,7 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
   });
 
   services.noticeRelay.start();
+  services.partitionMaintenance.start();
 
   return {
     mode: database.kind === 'postgres' && redis ? 'production' : 'embedded',
@@ -140,6 +141,7 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     metrics,
     async close() {
       await services.noticeRelay.stop();
+      await services.partitionMaintenance.stop();
       await smsQueue.close();
       await revocations.close();
       await Promise.allSettled(connections.map((c) => c.quit()));

@@ -8,6 +8,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { lockDataDir } from './data-dir-lock';
 import type { Db, RunSql, SqlRow } from './handle';
+import { makeTransactionPartitions } from './partitions';
 import { createReplicaReads } from './replica-reads';
 import * as schema from './schema';
 import { seedDefaults } from './seed';
@@ -56,7 +57,10 @@ export type Database = {
    * waiting for each other are pipelined on the connection (postgres.js) and run in the order issued.
    */
   transact<T>(work: (run: RunSql) => Promise<T>): Promise<T>;
-  /** Applies pending migrations and the default seed; safe to run from several processes at once. */
+  /**
+   * Applies pending migrations and the default seed, and makes the months of postings ahead
+   * (`makeTransactionPartitions`); safe to run from several processes at once.
+   */
   migrate(): Promise<void>;
   /** Cheap liveness query for `/ready`. */
   ping(): Promise<void>;
@@ -134,6 +138,9 @@ function createPostgres(url: string, config: DatabaseConfig): Database {
         const db = drizzlePostgres(client, { schema });
         await migratePostgres(db, { migrationsFolder });
         await seedDefaults(db as unknown as Db);
+        await client.begin((tx) =>
+          makeTransactionPartitions((text, params = []) => tx.unsafe(text, params as never[])),
+        );
         await client`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
       } finally {
         await client.end();
@@ -170,6 +177,9 @@ function createEmbedded(dataDir: string): Database {
     async migrate() {
       await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
       await seedDefaults(db);
+      await client.transaction((tx) =>
+        makeTransactionPartitions(async (text, params = []) => (await tx.query<SqlRow>(text, params)).rows),
+      );
     },
     async ping() {
       await db.execute(sql`select 1`);

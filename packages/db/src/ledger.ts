@@ -103,13 +103,13 @@ function toLockedWallet(r: SqlRow): LockedWallet {
   };
 }
 
-const TRANSACTION_COLUMNS = `id, reference_number as "referenceNumber",
-  external_reference_number as "externalReferenceNumber", request_hash as "requestHash",
-  transaction_type_id as "transactionTypeId", channel_type as "channelType",
-  debited_wallet_id as "debitedWalletId", credited_wallet_id as "creditedWalletId", amount,
-  currency_code as "currencyCode", debited_wallet_balance as "debitedWalletBalance",
-  credited_wallet_balance as "creditedWalletBalance", status, status_message as "statusMessage",
-  reversal_of as "reversalOf", created_at as "createdAt"`;
+const TRANSACTION_COLUMNS = `t.id, t.reference_number as "referenceNumber",
+  t.external_reference_number as "externalReferenceNumber", t.request_hash as "requestHash",
+  t.transaction_type_id as "transactionTypeId", t.channel_type as "channelType",
+  t.debited_wallet_id as "debitedWalletId", t.credited_wallet_id as "creditedWalletId", t.amount,
+  t.currency_code as "currencyCode", t.debited_wallet_balance as "debitedWalletBalance",
+  t.credited_wallet_balance as "creditedWalletBalance", t.status, t.status_message as "statusMessage",
+  t.reversal_of as "reversalOf", t.created_at as "createdAt"`;
 
 function toTransactionRow(r: SqlRow): TransactionRow {
   return {
@@ -121,14 +121,20 @@ function toTransactionRow(r: SqlRow): TransactionRow {
   };
 }
 
-const POSTINGS_BY_KEYS = `select ${TRANSACTION_COLUMNS} from transactions where external_reference_number = any($1::text[])`;
+// Through posting_keys, which knows each posting's month: one partition read per key, not one per month.
+const POSTINGS_BY_KEYS = `
+  select ${TRANSACTION_COLUMNS}
+  from posting_keys k
+  join transactions t on t.id = k.transaction_id and t.created_at = k.created_at
+  where k.external_reference_number = any($1::text[])`;
 
 /** The postings already made under these idempotency keys. */
 export async function findPostingsByKeys(run: RunSql, keys: string[]): Promise<TransactionRow[]> {
   return (await run(POSTINGS_BY_KEYS, [pgArray(keys)])).map(toTransactionRow);
 }
 
-const TRANSACTION_BY_ID = `select ${TRANSACTION_COLUMNS} from transactions where id = $1`;
+// By id alone every month's primary key is probed once (docs/SCALE.md, "Postings by month", measures it).
+const TRANSACTION_BY_ID = `select ${TRANSACTION_COLUMNS} from transactions t where t.id = $1`;
 const LOCK_TRANSACTION = `${TRANSACTION_BY_ID} for update`;
 
 /** One posting; `lock` takes its row lock so that two reversals of it queue behind each other. */
@@ -141,10 +147,14 @@ export async function findTransaction(
   return row && toTransactionRow(row);
 }
 
-const MARK_REVERSED = `update transactions set status = 'REVERSED' where id = $1`;
+// With its time, the update touches the posting's own month only.
+const MARK_REVERSED = `update transactions set status = 'REVERSED' where id = $1 and created_at = $2::timestamptz`;
 
-export async function markReversed(run: RunSql, id: string): Promise<void> {
-  await run(MARK_REVERSED, [id]);
+export async function markReversed(
+  run: RunSql,
+  posting: Pick<TransactionRow, 'id' | 'createdAt'>,
+): Promise<void> {
+  await run(MARK_REVERSED, [posting.id, posting.createdAt.toISOString()]);
 }
 
 /** A batch's insert met a key (or generated reference) that another process took meanwhile: retry it. */
@@ -158,23 +168,33 @@ export class PostingKeyTakenError extends Error {
 /** A posting as the engine decided it: everything but the time, which the database gives. */
 export type NewPosting = Omit<TransactionRow, 'createdAt'>;
 
-// Inserted in key order, so that two batches racing on the same keys wait for each other in one order.
-// A key (or a generated reference) taken meanwhile by another process is skipped, not an error: the
-// caller sees fewer rows than it sent and retries the batch, which then finds that posting.
+// The keys first, into posting_keys, in key order, so that two batches racing on the same keys wait for
+// each other in one order. A key (or a generated reference) taken meanwhile by another process is skipped
+// there, not an error, and its posting with it: the caller sees fewer rows than it sent and retries the
+// batch, which then finds that posting. Key and row share one time, the row's month.
 const INSERT_POSTINGS = `
+  with posting as (
+    select * from json_to_recordset($1::text::json) as p(id uuid, "referenceNumber" text,
+      "externalReferenceNumber" text, "requestHash" text, "transactionTypeId" uuid,
+      "channelType" channel_type, "debitedWalletId" uuid, "creditedWalletId" uuid, amount bigint,
+      "currencyCode" currency_code, "debitedWalletBalance" bigint, "creditedWalletBalance" bigint,
+      status transaction_status, "statusMessage" text, "reversalOf" uuid)
+  ), keyed as (
+    insert into posting_keys (external_reference_number, reference_number, transaction_id, created_at)
+    select p."externalReferenceNumber", p."referenceNumber", p.id, now() from posting p
+    order by p."externalReferenceNumber"
+    on conflict do nothing
+    returning transaction_id, created_at
+  )
   insert into transactions (id, reference_number, external_reference_number, request_hash,
     transaction_type_id, channel_type, debited_wallet_id, credited_wallet_id, amount, currency_code,
-    debited_wallet_balance, credited_wallet_balance, status, status_message, reversal_of)
+    debited_wallet_balance, credited_wallet_balance, status, status_message, reversal_of, created_at)
   select p.id, p."referenceNumber", p."externalReferenceNumber", p."requestHash", p."transactionTypeId",
          p."channelType", p."debitedWalletId", p."creditedWalletId", p.amount, p."currencyCode",
-         p."debitedWalletBalance", p."creditedWalletBalance", p.status, p."statusMessage", p."reversalOf"
-  from json_to_recordset($1::text::json) as p(id uuid, "referenceNumber" text,
-    "externalReferenceNumber" text, "requestHash" text, "transactionTypeId" uuid,
-    "channelType" channel_type, "debitedWalletId" uuid, "creditedWalletId" uuid, amount bigint,
-    "currencyCode" currency_code, "debitedWalletBalance" bigint, "creditedWalletBalance" bigint,
-    status transaction_status, "statusMessage" text, "reversalOf" uuid)
-  order by p."externalReferenceNumber"
-  on conflict do nothing
+         p."debitedWalletBalance", p."creditedWalletBalance", p.status, p."statusMessage", p."reversalOf",
+         k.created_at
+  from posting p
+  join keyed k on k.transaction_id = p.id
   returning id, created_at as "createdAt"`;
 
 /** Inserts the postings in one statement; gives the time of each row it inserted, by id. */

@@ -4,6 +4,7 @@ import { type AuthDeps, createAuthService } from './auth';
 import { createCustomerService } from './customers';
 import { createLedgerService, type LedgerDeps } from './ledger';
 import { createNoticeRelay, type NoticeRelayControl } from './notice-relay';
+import { createPartitionMaintenance } from './partition-maintenance';
 import { createReadYourWrites, type ReadYourWritesDeps } from './read-your-writes';
 import { createRuleService } from './rules';
 import { createTransactionTypeService } from './transaction-types';
@@ -32,6 +33,8 @@ export function createServices(deps: ServiceDeps) {
     ledger: createLedgerService({ ...deps, wakeNoticeRelay: noticeRelay.wake }),
     /** Started by the server; moves committed notices from the outbox to the SMS queue. */
     noticeRelay,
+    /** Started by the server; makes the months of postings ahead, at start and then daily. */
+    partitionMaintenance: createPartitionMaintenance(deps),
     transactions: createTransactionService(deps),
     audit: createAuditService(deps),
     /** Routes each procedure's reads where its caller's recent writes are visible (replicas or primary). */

@@ -157,7 +157,7 @@ export function createLedgerService(deps: LedgerDeps) {
             });
             debited.currentBalance = reversal.debitedWalletBalance;
             credited.currentBalance = reversal.creditedWalletBalance;
-            await markReversed(run, original.id);
+            await markReversed(run, original);
             await insertNotices(run, outboxNoticesFor(reversal, debited, credited));
             await insertTransactionAudits(run, [reversalAudit(actor, original, reversal)]);
             return transactionFor(actor, reversal, {

@@ -5,8 +5,20 @@ import {
   type Transaction,
   type TransactionListInput,
 } from '@tekana/contracts';
-import { type Database, listPage, type PageQueryShape, transactions, wallets } from '@tekana/db';
-import { and, desc, eq, getTableColumns, gte, inArray, lte, notInArray, or, type SQL } from 'drizzle-orm';
+import { type Database, listPage, type PageQueryShape, postingKeys, transactions, wallets } from '@tekana/db';
+import {
+  and,
+  desc,
+  eq,
+  getTableColumns,
+  gte,
+  inArray,
+  lte,
+  notInArray,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import { alias, unionAll } from 'drizzle-orm/pg-core';
 import { transactionFor } from './api-rows';
 
@@ -19,6 +31,16 @@ const postingWithOwners = {
   debitedCustomerId: debitedWallet.customerId,
   creditedCustomerId: creditedWallet.customerId,
 };
+
+/**
+ * The postings holding a key (external or generated reference), found through posting_keys: it is unique
+ * across all months and knows the posting's month, so one partition is read, not one index per month.
+ */
+function holdingKey(key: 'externalReferenceNumber' | 'referenceNumber', value: string | undefined) {
+  if (value === undefined) return undefined;
+  const k = postingKeys;
+  return sql`(${transactions.id}, ${transactions.createdAt}) in (select ${k.transactionId}, ${k.createdAt} from ${k} where ${eq(k[key], value)})`;
+}
 
 export type TransactionService = ReturnType<typeof createTransactionService>;
 
@@ -111,10 +133,8 @@ export function createTransactionService({ database }: { database: Database }) {
         input.status ? eq(t.status, input.status) : undefined,
         input.channelType ? eq(t.channelType, input.channelType) : undefined,
         input.currencyCode ? eq(t.currencyCode, input.currencyCode) : undefined,
-        input.referenceNumber ? eq(t.referenceNumber, input.referenceNumber) : undefined,
-        input.externalReferenceNumber
-          ? eq(t.externalReferenceNumber, input.externalReferenceNumber)
-          : undefined,
+        holdingKey('referenceNumber', input.referenceNumber || undefined),
+        holdingKey('externalReferenceNumber', input.externalReferenceNumber || undefined),
         input.reversalOf ? eq(t.reversalOf, input.reversalOf) : undefined,
         input.amount === undefined ? undefined : eq(t.amount, input.amount),
         input.minAmount === undefined ? undefined : gte(t.amount, input.minAmount),

@@ -12,6 +12,7 @@ import {
   INSERT_TRANSACTIONS,
   INSERT_WALLETS,
   insertPlan,
+  MAKE_PARTITIONS,
   SETTLE_FLOAT,
   TRANSACTION_TYPE_CODES,
 } from './statements';
@@ -90,7 +91,7 @@ export async function seedScale(
     await tx.unsafe(`set local synchronous_commit = off; set local work_mem = '2GB';
       set local hash_mem_multiplier = 2; set local maintenance_work_mem = '1GB';
       set local temp_buffers = '2GB'; set local jit = off`);
-    await tx.unsafe('lock table customers, wallets, transactions in access exclusive mode');
+    await tx.unsafe('lock table customers, wallets, transactions, posting_keys in access exclusive mode');
     const context = await readContext(tx, options);
     for (const statement of seedFunctions(context.shape)) await tx.unsafe(statement);
     const already = await alreadySeeded(tx, customers, postings);
@@ -100,6 +101,11 @@ export async function seedScale(
     await timed('drop indexes', saved.length, async () => {
       await dropIndexes(tx, saved);
       await tx.unsafe(CREATE_WORK_TABLES);
+      const { startMs, spanMs } = context.shape;
+      await tx.unsafe(MAKE_PARTITIONS, [
+        new Date(startMs).toISOString(),
+        new Date(startMs + spanMs).toISOString(),
+      ]);
     });
     await timed('customers', customers, () =>
       chunks(customers, CHUNK.customers, (from, to) =>
@@ -150,7 +156,7 @@ export async function seedScale(
       }
     });
     await timed('analyze', 1, async () => {
-      await tx.unsafe('analyze customers, wallets, transactions');
+      await tx.unsafe('analyze customers, wallets, transactions, posting_keys');
     });
     return { seeded: true as const, phases };
   });

@@ -8,12 +8,13 @@ export type SavedIndex = {
   definition: string;
 };
 
-const SEEDED_TABLES = ['customers', 'wallets', 'transactions'];
+const SEEDED_TABLES = ['customers', 'wallets', 'transactions', 'posting_keys'];
 
 /**
  * Every primary key, unique constraint, index and foreign key on the seeded tables (and foreign keys
  * into them), read from the catalog: what drizzle's migrations made, whatever they become, is restored
- * exactly, under the same names.
+ * exactly, under the same names. On the partitioned `transactions` these are its own (partitioned) ones:
+ * dropping one drops every month's, and making it again makes every month's.
  */
 export async function saveIndexes(tx: TransactionSql): Promise<SavedIndex[]> {
   const constraints = await tx<{ table: string; name: string; type: string; definition: string }[]>`
@@ -21,6 +22,8 @@ export async function saveIndexes(tx: TransactionSql): Promise<SavedIndex[]> {
       pg_get_constraintdef(c.oid) as definition
     from pg_constraint c
     where c.contype in ('p', 'u', 'f')
+      -- A month's copy of a partitioned table's constraint comes and goes with it.
+      and c.conparentid = 0
       and (c.conrelid = any(${SEEDED_TABLES}::regclass[]) or c.confrelid = any(${SEEDED_TABLES}::regclass[]))
     order by c.conname`;
   const indexes = await tx<{ table: string; name: string; definition: string }[]>`
@@ -63,7 +66,9 @@ export function restoreOrder(saved: SavedIndex[]): SavedIndex[] {
 export async function restoreIndex(tx: TransactionSql, s: SavedIndex): Promise<void> {
   await tx.unsafe(
     s.kind === 'index'
-      ? s.definition
+      ? // A partitioned index is written `ON ONLY` (its partitions' indexes are attached one by one): made
+        // whole here, on the parent and every partition at once.
+        s.definition.replace(/ ON ONLY /, ' ON ')
       : `alter table ${s.table} add constraint ${quote(s.name)} ${s.definition}`,
   );
 }

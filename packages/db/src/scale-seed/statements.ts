@@ -181,8 +181,12 @@ select currency_code as currency, sum(current_balance)::text as total from opene
  */
 export const SETTLE_FLOAT = 'update wallets set current_balance = $2::bigint where id = $1::uuid';
 
-/** Slots $1..$2 as transactions ($3..$6: the DEPOSIT, WITHDRAWAL, TRANSFER, PAYMENT type ids). */
+/**
+ * Slots $1..$2 as transactions ($3..$6: the DEPOSIT, WITHDRAWAL, TRANSFER, PAYMENT type ids), and their
+ * keys, unique across the months, into posting_keys, as the posting engine writes them.
+ */
 export const INSERT_TRANSACTIONS = `
+with posted as (
 insert into transactions (id, reference_number, external_reference_number, request_hash, transaction_type_id,
   channel_type, debited_wallet_id, credited_wallet_id, amount, currency_code, debited_wallet_balance,
   credited_wallet_balance, status, status_message, reversal_of, created_at)
@@ -201,4 +205,11 @@ select pg_temp.seed_uuid(3, p.seq), pg_temp.reference(p.seq),
   pg_temp.slot_time(p.seq)
 from scale_plan p
 join scale_balance b on b.seq = p.seq
-where p.seq between $1 and $2 and b.seq between $1 and $2`;
+where p.seq between $1 and $2 and b.seq between $1 and $2
+returning external_reference_number, reference_number, id, created_at
+)
+insert into posting_keys (external_reference_number, reference_number, transaction_id, created_at)
+select external_reference_number, reference_number, id, created_at from posted`;
+
+/** The months the seeded postings span ($1..$2), made before they are written; the months ahead too. */
+export const MAKE_PARTITIONS = 'select transactions_make_partitions($1::timestamptz, $2::timestamptz)';

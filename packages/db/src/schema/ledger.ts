@@ -8,7 +8,6 @@ import {
   primaryKey,
   text,
   timestamp,
-  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 import { customers } from './customers';
@@ -99,13 +98,18 @@ export const walletTypeRules = pgTable(
   (t) => [primaryKey({ columns: [t.transactionTypeId, t.walletTypeId] })],
 );
 
-/** One row per posting, holding both balances after it. Rows are never deleted; only status changes. */
+/**
+ * One row per posting, holding both balances after it. Rows are never deleted; only status changes.
+ * Partitioned by month on created_at (migration 0004; docs/ARCHITECTURE.md, "Postings by month"), which
+ * drizzle cannot say: this is the logical table. A unique index of a partitioned table must hold
+ * created_at, so the keys unique across all months live in `posting_keys`.
+ */
 export const transactions = pgTable(
   'transactions',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    referenceNumber: text('reference_number').notNull().unique(),
-    externalReferenceNumber: text('external_reference_number').notNull().unique(),
+    id: uuid('id').notNull().defaultRandom(),
+    referenceNumber: text('reference_number').notNull(),
+    externalReferenceNumber: text('external_reference_number').notNull(),
     /** Fingerprint of the request that made this posting: the same key with another payload is a 409. */
     requestHash: text('request_hash').notNull(),
     transactionTypeId: uuid('transaction_type_id')
@@ -130,8 +134,9 @@ export const transactions = pgTable(
   (t) => [
     check('transactions_amount_positive', sql`${t.amount} > 0`),
     check('transactions_two_wallets', sql`${t.debitedWalletId} <> ${t.creditedWalletId}`),
-    // A posting is reversed at most once, even under concurrent reversals.
-    uniqueIndex('transactions_reversal_of_key').on(t.reversalOf),
+    primaryKey({ columns: [t.id, t.createdAt] }),
+    // A posting is reversed at most once by its reversal's key, `reversal:<id>`, in posting_keys.
+    index('transactions_reversal_of_idx').on(t.reversalOf).where(sql`${t.reversalOf} is not null`),
     index('transactions_created_at_id_idx').on(t.createdAt, t.id),
     index('transactions_debited_wallet_idx').on(t.debitedWalletId, t.createdAt, t.id),
     index('transactions_credited_wallet_idx').on(t.creditedWalletId, t.createdAt, t.id),
@@ -142,3 +147,15 @@ export const transactions = pgTable(
     index('transactions_status_idx').on(t.status, t.createdAt, t.id).where(sql`${t.status} <> 'COMPLETED'`),
   ],
 );
+
+/**
+ * The keys a posting holds across every month of `transactions`: its idempotency key and its generated
+ * reference number, each unique, with where the posting lives (id and created_at: a lookup through a key
+ * reads one partition). Written in the posting's own statement; a key taken is a row not written.
+ */
+export const postingKeys = pgTable('posting_keys', {
+  externalReferenceNumber: text('external_reference_number').primaryKey(),
+  referenceNumber: text('reference_number').notNull().unique('posting_keys_reference_number_key'),
+  transactionId: uuid('transaction_id').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+});
