@@ -24,7 +24,8 @@ const customerWithWallet = (balance: number) => customerWithFundedWallet(server,
 /** An account number no wallet has: 12 digits, starting with 0 where generated ones start with 1. */
 const NOBODYS_ACCOUNT = '000000000000';
 
-const transfer = (from: Wallet, payee: Record<string, string>, amount: number) => ({
+type Payee = { creditedWalletId?: string; creditedAccountNumber?: string };
+const transfer = (from: Wallet, payee: Payee, amount: number) => ({
   externalReferenceNumber: ref(),
   transactionTypeCode: 'TRANSFER',
   debitedWalletId: from.id,
@@ -51,8 +52,7 @@ describe('POST /transactions with creditedAccountNumber', () => {
     const [alice, bob] = await Promise.all([customerWithWallet(1_000), customerWithWallet(0)]);
     const byAccount = transfer(alice.wallet, { creditedAccountNumber: bob.wallet.accountNumber }, 40);
     const first = await server.rest<Transaction>('POST', '/transactions', byAccount, alice.token);
-    const { creditedAccountNumber: _, ...rest } = byAccount;
-    const byId = { ...rest, creditedWalletId: bob.wallet.id };
+    const byId = { ...byAccount, creditedAccountNumber: undefined, creditedWalletId: bob.wallet.id };
     const again = await server.rest<Transaction>('POST', '/transactions', byId, alice.token);
     expect(again.body.data.id).toBe(first.body.data.id);
     expect(await balanceOf(bob.wallet.id)).toBe(40);
@@ -69,10 +69,11 @@ describe('POST /transactions with creditedAccountNumber', () => {
 
   it('answers 400 naming creditedWalletId when both or neither payee fields are given', async () => {
     const [alice, bob] = await Promise.all([customerWithWallet(100), customerWithWallet(0)]);
-    for (const payee of [
+    const payees: Payee[] = [
       { creditedWalletId: bob.wallet.id, creditedAccountNumber: bob.wallet.accountNumber },
       {},
-    ]) {
+    ];
+    for (const payee of payees) {
       const refused = await server.rest<{ issues: { path: string }[] }>(
         'POST',
         '/transactions',

@@ -6,6 +6,7 @@ import { createLedgerService, type LedgerDeps } from './ledger';
 import { createNoticeRelay } from './notice-relay';
 import { createReadYourWrites, type ReadYourWritesDeps } from './read-your-writes';
 import { createRuleService } from './rules';
+import { createStatementService } from './statements';
 import { createTransactionTypeService } from './transaction-types';
 import { createTransactionService } from './transactions';
 import { createWalletTypeService } from './wallet-types';
@@ -16,11 +17,13 @@ export type ServiceDeps = AuthDeps & LedgerDeps & ReadYourWritesDeps & { log: Lo
 
 export function createServices(deps: ServiceDeps) {
   const noticeRelay = createNoticeRelay(deps);
+  const wallets = createWalletService(deps);
   return {
     auth: createAuthService(deps),
     customers: createCustomerService(deps),
     walletTypes: createWalletTypeService(deps),
-    wallets: createWalletService(deps),
+    wallets,
+    statements: createStatementService({ ...deps, wallets }),
     transactionTypes: createTransactionTypeService(deps),
     rules: createRuleService(deps),
     ledger: createLedgerService({ ...deps, wakeNoticeRelay: noticeRelay.wake }),
