@@ -101,7 +101,10 @@ export function createApp(
     ),
   );
   // The statement's CSV download streams, which the REST adapter cannot: its own route, ahead of it.
-  app.get(`/api/v1${STATEMENT_PATH.replace('{id}', ':id')}`, tracked(statementCsvHandler(createContext, log)));
+  app.get(
+    `/api/v1${STATEMENT_PATH.replace('{id}', ':id')}`,
+    tracked(statementCsvHandler(createContext, log)),
+  );
   app.use('/api/v1', ...createRestHandlers(createContext, log).map(tracked));
 
   // The document never changes while the process runs: serialized once (about 200 kB), not per request.

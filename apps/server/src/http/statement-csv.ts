@@ -31,7 +31,11 @@ const csvLines = (lines: StatementLine[]) =>
   lines.map((line) => csvRow(STATEMENT_CSV_COLUMNS.map((column) => line[column]))).join('');
 
 /** A date-time as a file name may hold it: no colons, no milliseconds (2026-01-31T235959Z). */
-const fileTime = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '');
+const fileTime = (date: Date) =>
+  date
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/:/g, '');
 
 function sendEnvelope(res: Response, envelope: Envelope) {
   res.status(envelope.status).type('application/json; charset=utf-8').send(JSON.stringify(envelope));
@@ -104,7 +108,9 @@ type OkResponse = { content?: Record<string, unknown>; headers?: Record<string, 
 
 /** `/openapi.json`'s word on the download: the JSON statement's operation also answers text/csv. */
 export function describeStatementCsv(doc: Document): void {
-  const operation = doc.paths?.[STATEMENT_PATH]?.get as { responses?: Record<string, OkResponse> } | undefined;
+  const operation = doc.paths?.[STATEMENT_PATH]?.get as
+    | { responses?: Record<string, OkResponse> }
+    | undefined;
   const ok = operation?.responses?.['200'];
   if (!ok?.content) throw new Error(`OpenAPI: GET ${STATEMENT_PATH} has no 200 to add the CSV download to`);
   ok.content['text/csv'] = {

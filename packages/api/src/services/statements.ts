@@ -37,7 +37,13 @@ const toLine = (row: StatementLineRow): StatementLine => ({
  * posting with the balance it left (README, "Statements"). Its holder's and the admins' only: another
  * customer's wallet is "not found", as for the wallet itself.
  */
-export function createStatementService({ database, wallets }: { database: Database; wallets: WalletService }) {
+export function createStatementService({
+  database,
+  wallets,
+}: {
+  database: Database;
+  wallets: WalletService;
+}) {
   const { reader } = database;
 
   async function periodOf(actor: Actor, input: WalletStatementInput) {
