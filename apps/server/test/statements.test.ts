@@ -78,7 +78,7 @@ function downloadCsv(actor: SignedIn, walletId: string, from: string, to: string
   });
 }
 
-/** RFC 4180 rows: quoted fields may hold commas, doubled quotes and line breaks. */
+/** RFC 4180 rows: quoted fields may hold commas, doubled quotes and line breaks; rows end in CRLF. */
 function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
@@ -86,19 +86,25 @@ function parseCsv(text: string): string[][] {
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\r' && text[i + 1] === '\n') {
+    const next = text[i + 1];
+    if (quoted && c === '"' && next === '"') {
+      field += '"';
+      i++;
+    } else if (c === '"') {
+      quoted = !quoted;
+    } else if (quoted) {
+      field += c;
+    } else if (c === ',') {
       row.push(field);
-      rows.push(row);
+      field = '';
+    } else if (c === '\r' && next === '\n') {
+      rows.push([...row, field]);
       row = [];
       field = '';
       i++;
-    } else field += c;
+    } else {
+      field += c;
+    }
   }
   return rows;
 }
@@ -236,9 +242,7 @@ describe('GET /wallets/{id}/statement', () => {
 
   it('is served over tRPC too', async () => {
     const { from, to } = period();
-    const answer = await server
-      .trpc(alice.token)
-      .wallet.statement.query({ id: alice.wallet.id, from, to } as never);
+    const answer = await server.trpc(alice.token).wallet.statement.query({ id: alice.wallet.id, from, to });
     expect(answer.closingBalance).toBe(1_430);
   });
 });
