@@ -6,6 +6,7 @@ import {
   ERROR_STATUS,
   STATEMENT_CSV_COLUMNS,
   type StatementLine,
+  type WalletStatementInput,
   walletStatementInput,
 } from '@tekana/contracts';
 import type { Request, RequestHandler, Response } from 'express';
@@ -69,38 +70,44 @@ export function statementCsvHandler(createContext: CreateContext, log: Logger): 
       return sendEnvelope(res, toEnvelope(400, { issues }, undefined));
     }
     const input = parsed.data;
-    const open = async () => {
+    try {
       const ctx = await createContext(req);
-      if (!ctx.actor || !ctx.token)
+      const { actor } = ctx;
+      if (!actor || !ctx.token)
         throw new DomainError('UNAUTHORIZED', 'Sign in first: send a valid bearer token');
-      return ctx.services.statements.allLines(ctx.actor, input);
-    };
-    let download: Awaited<ReturnType<typeof open>>;
-    try {
-      download = await open();
+      // Read where the caller's own recent postings are visible, as every procedure's reads are.
+      await ctx.services.readYourWrites.read(actor.id, async () => {
+        const download = await ctx.services.statements.allLines(actor, input);
+        await sendCsv(res, input, download, log);
+      });
     } catch (error) {
-      return sendEnvelope(res, errorEnvelope(error, log));
-    }
-    const { wallet, pages } = download;
-    const name = `statement-${wallet.accountNumber}-${fileTime(input.from)}-${fileTime(input.to)}.csv`;
-    res.status(200);
-    res.setHeader('content-type', 'text/csv; charset=utf-8');
-    res.setHeader('content-disposition', `attachment; filename="${name}"`);
-    res.setHeader('cache-control', 'no-store');
-    async function* chunks() {
-      yield csvRow([...STATEMENT_CSV_COLUMNS]);
-      for await (const lines of pages) yield csvLines(lines);
-    }
-    try {
-      // Ends the generator (no further page is read) when the client goes away.
-      await pipeline(Readable.from(chunks()), res);
-    } catch (error) {
-      // Headers are sent: all that is left is to cut the download short, so that it cannot pass for whole.
-      if (!res.destroyed) res.destroy();
-      if ((error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE')
-        log.error({ err: error }, 'statement download cut short');
+      sendEnvelope(res, errorEnvelope(error, log));
     }
   };
+}
+
+type Download = { wallet: { accountNumber: string }; pages: AsyncIterable<StatementLine[]> };
+
+async function sendCsv(res: Response, input: WalletStatementInput, download: Download, log: Logger) {
+  const { wallet, pages } = download;
+  const name = `statement-${wallet.accountNumber}-${fileTime(input.from)}-${fileTime(input.to)}.csv`;
+  res.status(200);
+  res.setHeader('content-type', 'text/csv; charset=utf-8');
+  res.setHeader('content-disposition', `attachment; filename="${name}"`);
+  res.setHeader('cache-control', 'no-store');
+  async function* chunks() {
+    yield csvRow([...STATEMENT_CSV_COLUMNS]);
+    for await (const lines of pages) yield csvLines(lines);
+  }
+  try {
+    // Ends the generator (no further page is read) when the client goes away.
+    await pipeline(Readable.from(chunks()), res);
+  } catch (error) {
+    // Headers are sent: all that is left is to cut the download short, so that it cannot pass for whole.
+    if (!res.destroyed) res.destroy();
+    if ((error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE')
+      log.error({ err: error }, 'statement download cut short');
+  }
 }
 
 type Document = { paths?: Record<string, Record<string, unknown> | undefined> };
