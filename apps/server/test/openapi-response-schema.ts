@@ -53,3 +53,19 @@ function closed(schema: unknown): unknown {
   }
   return copy;
 }
+
+/** Problems with a text answer (a download): empty when the document lists its media type for that status. */
+export type TextValidator = (path: string, method: string, status: number, mediaType: string) => string[];
+
+export function documentedText(document: Record<string, unknown>): TextValidator {
+  const paths = document.paths as Paths;
+  return (path, method, status, mediaType) => {
+    const responses = paths[path]?.[method]?.responses;
+    const content = (responses?.[String(status)] ?? responses?.default)?.content ?? {};
+    return mediaType in content
+      ? []
+      : [
+          `the document gives no ${mediaType || 'media type'} for ${status} on ${method.toUpperCase()} ${path}`,
+        ];
+  };
+}

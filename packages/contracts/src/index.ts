@@ -7,5 +7,6 @@ export * from './environment';
 export * from './errors';
 export * from './pagination';
 export * from './sms';
+export * from './statement';
 export * from './transaction';
 export * from './wallet';

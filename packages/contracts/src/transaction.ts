@@ -21,7 +21,7 @@ import {
   transactionTypeStatusSchema,
 } from './enums';
 import { paginationInput } from './pagination';
-import { codeSchema } from './wallet';
+import { accountNumberSchema, codeSchema } from './wallet';
 
 export const transactionTypeSchema = z.object({
   id: idSchema,
@@ -125,7 +125,9 @@ export const transactionCreateInput = z
     transactionTypeCode: codeSchema.optional(),
     channelType: enumInput(CHANNEL_TYPES).default('WEB'),
     debitedWalletId: idSchema,
-    creditedWalletId: idSchema,
+    creditedWalletId: idSchema.optional(),
+    /** The payee by the account number printed on their card or statement, instead of creditedWalletId. */
+    creditedAccountNumber: accountNumberSchema.optional(),
     amount: positiveAmountSchema,
     currencyCode: enumInput(CURRENCY_CODES).optional(),
     statusMessage: z.string().trim().max(200).optional(),
@@ -133,8 +135,21 @@ export const transactionCreateInput = z
   .refine((t) => (t.transactionTypeId === undefined) !== (t.transactionTypeCode === undefined), {
     message: 'Give exactly one of transactionTypeId or transactionTypeCode',
     path: ['transactionTypeId'],
+  })
+  .refine((t) => (t.creditedWalletId === undefined) !== (t.creditedAccountNumber === undefined), {
+    message: 'Give exactly one of creditedWalletId or creditedAccountNumber',
+    path: ['creditedWalletId'],
   });
-export type TransactionCreateInput = z.infer<typeof transactionCreateInput>;
+/** A posting as a client sends it: the payee by wallet id or by account number. */
+export type TransactionCreateRequest = z.infer<typeof transactionCreateInput>;
+/**
+ * A posting with its payee resolved to a wallet id: what the ledger posts and fingerprints, so that a
+ * payment is the same whichever way its payee was named.
+ */
+export type TransactionCreateInput = Omit<
+  TransactionCreateRequest,
+  'creditedWalletId' | 'creditedAccountNumber'
+> & { creditedWalletId: string };
 
 export const transactionListInput = paginationInput.extend({
   id: idSchema.optional(),

@@ -22,6 +22,12 @@ import { paginationInput } from './pagination';
 /** Digits after the decimal point of each currency's major unit: amounts travel in minor units. */
 export const CURRENCY_EXPONENTS: Record<CurrencyCode, number> = { RWF: 0, USD: 2 };
 
+/** An account number as a payer types it: 12 digits (the check digit is the wallet's, not the form's). */
+export const accountNumberSchema = z
+  .string()
+  .trim()
+  .regex(/^\d{12}$/, 'An account number is 12 digits');
+
 export const codeSchema = z
   .string()
   .trim()
@@ -106,11 +112,7 @@ export type WalletStatusInput = z.infer<typeof walletStatusInput>;
  */
 export const walletLookupInput = z
   .object({
-    accountNumber: z
-      .string()
-      .trim()
-      .regex(/^\d{12}$/, 'An account number is 12 digits')
-      .optional(),
+    accountNumber: accountNumberSchema.optional(),
     phoneNumber: phoneNumberSchema.optional(),
     currencyCode: enumInput(CURRENCY_CODES).optional(),
   })

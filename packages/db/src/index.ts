@@ -12,4 +12,5 @@ export * as schema from './schema';
 export * from './schema';
 export * from './seed';
 export * from './sql-values';
+export * from './statement';
 export * from './verify';

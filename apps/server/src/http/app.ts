@@ -10,6 +10,7 @@ import { createDocsRouter } from './docs';
 import { createOpenApiDocument } from './openapi';
 import { createRestHandlers } from './rest';
 import { corsFor, securityHeaders } from './security';
+import { STATEMENT_PATH, statementCsvHandler } from './statement-csv';
 
 // A readiness probe must answer promptly even when a dependency hangs.
 const READY_CHECK_MS = 2_000;
@@ -98,6 +99,11 @@ export function createApp(
         },
       }),
     ),
+  );
+  // The statement's CSV download streams, which the REST adapter cannot: its own route, ahead of it.
+  app.get(
+    `/api/v1${STATEMENT_PATH.replace('{id}', ':id')}`,
+    tracked(statementCsvHandler(createContext, log)),
   );
   app.use('/api/v1', ...createRestHandlers(createContext, log).map(tracked));
 

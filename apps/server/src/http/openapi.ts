@@ -2,6 +2,7 @@ import { appRouter, type Meta } from '@tekana/api';
 import { generateOpenApiDocument, type OpenAPIObject } from 'trpc-to-openapi';
 import { clientErrorResponse, errorCodesOf, errorResponses } from './error-responses';
 import { restProcedureMeta } from './procedures';
+import { describeStatementCsv } from './statement-csv';
 
 type JsonSchema = Record<string, unknown>;
 type Operation = {
@@ -108,6 +109,7 @@ export function createOpenApiDocument(version: string): OpenAPIObject {
       default: clientErrorResponse(),
     };
   }
+  describeStatementCsv(doc as Parameters<typeof describeStatementCsv>[0]);
   return doc;
 }
 

@@ -36,7 +36,8 @@ export const transactionRouter = {
         summary: 'Post a transaction (idempotent on externalReferenceNumber)',
         description:
           'Moves amount (integer minor units) from the debited wallet to the credited one; give exactly one ' +
-          'of transactionTypeId or transactionTypeCode. A customer debits only their own wallets. The same ' +
+          'of transactionTypeId or transactionTypeCode, and exactly one of creditedWalletId or ' +
+          'creditedAccountNumber (an unknown account number is 404). A customer debits only their own wallets. The same ' +
           'request again under its externalReferenceNumber returns the first posting; another request under ' +
           'that key is 409. A refusal (422) posts nothing.',
       },
@@ -57,6 +58,7 @@ export const transactionRouter = {
         protect: true,
         summary: 'Post up to 100 transactions in one call (atomic: all or nothing)',
         description:
+          'Each item is a POST /transactions body (the payee by creditedWalletId or creditedAccountNumber). ' +
           'Not atomic: 200, and data.results[i] is the envelope POST /transactions would have sent for item i. ' +
           'Atomic: 201 with every result, or the first refusal as the error (data.code, data.index) and nothing posted.',
       },

@@ -6,6 +6,8 @@ import {
   walletLookupInput,
   walletLookupSchema,
   walletSchema,
+  walletStatementInput,
+  walletStatementSchema,
   walletStatusInput,
 } from '@tekana/contracts';
 import type { TRPCRouterRecord } from '@trpc/server';
@@ -85,6 +87,27 @@ export const walletRouter = {
     .input(byIdInput)
     .output(walletSchema)
     .query(({ ctx, input }) => ctx.services.wallets.get(ctx.actor, input.id)),
+
+  statement: customerProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/wallets/{id}/statement',
+        tags,
+        protect: true,
+        summary: "A wallet's statement for a period",
+        description:
+          'The balance just before from, the balance at to, the period’s total debits and credits, and its ' +
+          'postings (COMPLETED and REVERSED) oldest first, each with the balance it left; a line’s ' +
+          'description is its statusMessage, else its transaction type’s name. Pages by limit and cursor. ' +
+          'format=csv answers every line of the period as a text/csv download instead (no envelope). ' +
+          "Another customer's wallet is 404.",
+      },
+      errors: ['NOT_FOUND'],
+    })
+    .input(walletStatementInput)
+    .output(walletStatementSchema)
+    .query(({ ctx, input }) => ctx.services.statements.statement(ctx.actor, input)),
 
   setStatus: adminProcedure
     .meta({

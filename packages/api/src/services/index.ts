@@ -7,6 +7,7 @@ import { createNoticeRelay, type NoticeRelayControl } from './notice-relay';
 import { createPartitionMaintenance } from './partition-maintenance';
 import { createReadYourWrites, type ReadYourWritesDeps } from './read-your-writes';
 import { createRuleService } from './rules';
+import { createStatementService } from './statements';
 import { createTransactionTypeService } from './transaction-types';
 import { createTransactionService } from './transactions';
 import { createWalletTypeService } from './wallet-types';
@@ -23,11 +24,13 @@ export type ServiceDeps = AuthDeps &
 
 export function createServices(deps: ServiceDeps) {
   const noticeRelay = deps.noticeRelay ?? createNoticeRelay(deps);
+  const wallets = createWalletService(deps);
   return {
     auth: createAuthService(deps),
     customers: createCustomerService(deps),
     walletTypes: createWalletTypeService(deps),
-    wallets: createWalletService(deps),
+    wallets,
+    statements: createStatementService({ ...deps, wallets }),
     transactionTypes: createTransactionTypeService(deps),
     rules: createRuleService(deps),
     ledger: createLedgerService({ ...deps, wakeNoticeRelay: noticeRelay.wake }),

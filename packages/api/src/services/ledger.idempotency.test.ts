@@ -65,7 +65,7 @@ const aTransfer = (debitedWalletId: string, creditedWalletId: string) => {
       { requiredKeys: ['type', 'amount'] },
     )
     .map(({ type, ...fields }) =>
-      transactionCreateInput.parse({
+      parsePosting({
         ...type,
         ...fields,
         debitedWalletId,
@@ -81,7 +81,14 @@ function withChange(input: TransactionCreateInput, field: Field, value: unknown)
   if (field === 'transactionTypeId') delete raw.transactionTypeCode;
   if (field === 'transactionTypeCode') delete raw.transactionTypeId;
   for (const key of Object.keys(raw)) if (raw[key] === undefined) delete raw[key];
-  return transactionCreateInput.parse(raw);
+  return parsePosting(raw);
+}
+
+/** Parsed as the API parses it, the payee named by wallet id: the form the engine posts and fingerprints. */
+function parsePosting(raw: unknown): TransactionCreateInput {
+  const { creditedAccountNumber, creditedWalletId, ...rest } = transactionCreateInput.parse(raw);
+  if (!creditedWalletId || creditedAccountNumber) throw new Error('these tests name the payee by wallet id');
+  return { ...rest, creditedWalletId };
 }
 
 /** The same fields and values, the keys in another order. */
@@ -130,6 +137,32 @@ describe('the idempotency fingerprint: the whole parsed request counts', () => {
         expect(fingerprint).toMatch(/^v2:[0-9a-f]{64}$/);
       }),
     );
+  });
+});
+
+describe('a payee named by account number', () => {
+  it('is the same payment as the payee named by its wallet id: either way again returns the first posting', async () => {
+    const alice = await bed.fundedCustomer(1_000);
+    const bob = await bed.fundedCustomer(0);
+    const byWalletId = posting('TRANSFER', alice.wallet.id, bob.wallet.id, 70, bed.ref());
+    const { creditedWalletId: _, ...rest } = byWalletId;
+    const byAccountNumber = { ...rest, creditedAccountNumber: bob.wallet.accountNumber };
+
+    const first = await bed.services.ledger.post(alice.customer, byAccountNumber);
+    expect(first.creditedWalletId).toBe(bob.wallet.id);
+    expect(await bed.services.ledger.post(alice.customer, byWalletId)).toEqual(first);
+    expect(await bed.services.ledger.post(alice.customer, byAccountNumber)).toEqual(first);
+    expect((await bed.services.wallets.get(bed.admin, bob.wallet.id)).currentBalance).toBe(70);
+  });
+
+  it('refuses another payee under the same key, named by account number, with IDEMPOTENCY_CONFLICT', async () => {
+    const alice = await bed.fundedCustomer(1_000);
+    const [bob, carol] = [await bed.fundedCustomer(0), await bed.fundedCustomer(0)];
+    const first = posting('TRANSFER', alice.wallet.id, bob.wallet.id, 5, bed.ref());
+    await bed.services.ledger.post(alice.customer, first);
+    const { creditedWalletId: _, ...rest } = first;
+    const toCarol = { ...rest, creditedAccountNumber: carol.wallet.accountNumber };
+    expect(await outcomeOf(bed.services.ledger.post(alice.customer, toCarol))).toBe('IDEMPOTENCY_CONFLICT');
   });
 });
 

@@ -10,6 +10,7 @@ import {
   type TransactionBulkItem,
   type TransactionBulkOutput,
   type TransactionCreateInput,
+  type TransactionCreateRequest,
   type TransactionReverseInput,
 } from '@tekana/contracts';
 import {
@@ -28,7 +29,8 @@ import { toTransaction, transactionFor } from './api-rows';
 import { auditEntry } from './audit';
 import { makeReferenceNumber } from './generated-numbers';
 import { outboxNoticesFor } from './ledger-notices';
-import type { PostingRequest } from './posting-batch';
+import { createPayeeResolver, type ResolvedPosting } from './payees';
+import { AtomicBulkRefused, type PostingRequest } from './posting-batch';
 import { reversalRefusal } from './posting-checks';
 import { createPostingEngine, type PostingResult } from './posting-engine';
 import { requestFingerprint, reversalFingerprint } from './request-fingerprint';
@@ -78,19 +80,44 @@ export function createLedgerService(deps: LedgerDeps) {
     onNoticesCommitted: deps.wakeNoticeRelay,
     onBatch: deps.onPostingBatch,
   });
+  const payees = createPayeeResolver(deps.database);
   const request = (actor: Actor, input: TransactionCreateInput): PostingRequest => ({
     actor,
     input,
     requestHash: requestFingerprint(actor, input),
   });
 
+  // Not atomic: a group per item, so that whatever fails one item (even a value the database refuses)
+  // fails only that item.
+  const postEach = (actor: Actor, inputs: ResolvedPosting[]) =>
+    Promise.all(
+      inputs.map((input): Promise<PostingResult> => {
+        if (input instanceof DomainError) return Promise.resolve({ ok: false, error: input });
+        // Submitted together, they still share a batch.
+        return engine.submit({ requests: [request(actor, input)], atomic: false }).then(
+          ([result]) => result ?? NO_ANSWER,
+          (error: Error): PostingResult => ({ ok: false, error }),
+        );
+      }),
+    );
+
+  /** Atomic: a payee that does not exist refuses the whole bulk before the engine sees any of it. */
+  async function postAll(actor: Actor, inputs: ResolvedPosting[]): Promise<PostingResult[]> {
+    const requests = inputs.map((input, index) => {
+      if (input instanceof DomainError) throw new AtomicBulkRefused(index, input);
+      return request(actor, input);
+    });
+    return engine.submit({ requests, atomic: true });
+  }
+
   return {
     /**
      * Posts one transaction through the engine's next batch. The same request again returns the first
      * posting; another one under the same key is a 409.
      */
-    async post(actor: Actor, input: TransactionCreateInput): Promise<Transaction> {
-      const [result] = await engine.submit({ requests: [request(actor, input)], atomic: false });
+    async post(actor: Actor, input: TransactionCreateRequest): Promise<Transaction> {
+      const resolved = await payees.resolveOne(input);
+      const [result] = await engine.submit({ requests: [request(actor, resolved)], atomic: false });
       return committed(actor, result);
     },
 
@@ -99,19 +126,8 @@ export function createLedgerService(deps: LedgerDeps) {
      * post, or the first refusal is thrown (with the item's index) and nothing posts.
      */
     async postMany(actor: Actor, input: TransactionBulkInput): Promise<TransactionBulkOutput> {
-      const requests = input.transactions.map((t) => request(actor, t));
-      // Not atomic: a group per item, so that whatever fails one item (even a value the database refuses)
-      // fails only that item. Submitted together, they still share a batch.
-      const results = input.atomic
-        ? await engine.submit({ requests, atomic: true })
-        : await Promise.all(
-            requests.map((r) =>
-              engine.submit({ requests: [r], atomic: false }).then(
-                ([result]) => result ?? NO_ANSWER,
-                (error: Error): PostingResult => ({ ok: false, error }),
-              ),
-            ),
-          );
+      const resolved = await payees.resolve(input.transactions);
+      const results = input.atomic ? await postAll(actor, resolved) : await postEach(actor, resolved);
       const refused = input.atomic ? results.find((r) => !r.ok) : undefined;
       if (refused && !refused.ok) throw refused.error;
       return {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSeededDatabase, type SeededDatabase, useSeededDatabase } from '../../test/seeded-database';
 import { createMemoryRateLimiter } from '../ports/rate-limiter';
 import { createCustomerService } from './customers';
+import { createStatementService } from './statements';
 import { createTransactionService } from './transactions';
 import { createWalletService } from './wallets';
 
@@ -28,6 +29,7 @@ let services: {
   customers: ReturnType<typeof createCustomerService>;
   wallets: ReturnType<typeof createWalletService>;
   transactions: ReturnType<typeof createTransactionService>;
+  statements: ReturnType<typeof createStatementService>;
 };
 let sample: Awaited<ReturnType<typeof readSample>>;
 /** The months made ahead hold no postings yet: the planner rightly reads an empty table whole, at no cost. */
@@ -45,15 +47,17 @@ beforeAll(async () => {
     logger: { logQuery: (sql, params) => void captured.push({ sql, params }) },
   }) as unknown as Database['db'];
   const database: Database = { ...seeded.database, db: logged, reader: logged };
+  const wallets = createWalletService({
+    database,
+    limits: {
+      walletLookupPerCaller: createMemoryRateLimiter('lookup', { points: 1e6, durationSeconds: 60 }),
+    },
+  });
   services = {
     customers: createCustomerService({ database }),
-    wallets: createWalletService({
-      database,
-      limits: {
-        walletLookupPerCaller: createMemoryRateLimiter('lookup', { points: 1e6, durationSeconds: 60 }),
-      },
-    }),
+    wallets,
     transactions: createTransactionService({ database }),
+    statements: createStatementService({ database, wallets }),
   };
   sample = await readSample(seeded.client);
   const months = await seeded.client<{ name: string; empty: boolean }[]>`
@@ -153,6 +157,12 @@ const monthOf = (at: Date) =>
   `transactions_p${at.getUTCFullYear()}_${String(at.getUTCMonth() + 1).padStart(2, '0')}`;
 
 const day = 86_400_000;
+/** A wallet's statement for the last `days` days. */
+const period = (id: string, days: number) => ({
+  id,
+  from: new Date(Date.now() - days * day),
+  to: new Date(),
+});
 
 describe('no list reads a whole table', () => {
   const cases: [string, () => Promise<unknown>][] = [
@@ -308,6 +318,39 @@ describe('no list reads a whole table', () => {
     [
       'transactions: a customer gets one by id',
       () => services.transactions.get(customer, sample.posting.id).catch(() => null),
+    ],
+    [
+      'statements: a hot wallet over 90 days, the first page',
+      () => services.statements.statement(admin, period(sample.merchant.id, 90)),
+    ],
+    [
+      'statements: a hot wallet, a later page',
+      async () => {
+        const first = await services.statements.statement(admin, {
+          ...period(sample.merchant.id, 90),
+          limit: 100,
+        });
+        return services.statements.statement(admin, {
+          ...period(sample.merchant.id, 90),
+          cursor: first.nextCursor ?? '',
+        });
+      },
+    ],
+    [
+      'statements: the FLOAT over a year (its totals over every posting)',
+      () => services.statements.statement(admin, period(sample.float.id, 366)),
+    ],
+    [
+      'statements: a customer’s own wallet',
+      () => services.statements.statement(customer, period(sample.merchant.id, 30)),
+    ],
+    [
+      'statements: the CSV download’s first pages',
+      async () => {
+        const { pages } = await services.statements.allLines(admin, period(sample.merchant.id, 366));
+        for (let i = 0; i < 2; i++) await pages.next();
+        await pages.return(undefined);
+      },
     ],
   ];
 
