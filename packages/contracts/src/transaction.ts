@@ -20,6 +20,7 @@ import {
   transactionStatusSchema,
   transactionTypeStatusSchema,
 } from './enums';
+import { holdExpirySchema } from './hold';
 import { paginationInput } from './pagination';
 import { codeSchema } from './wallet';
 
@@ -129,10 +130,17 @@ export const transactionCreateInput = z
     amount: positiveAmountSchema,
     currencyCode: enumInput(CURRENCY_CODES).optional(),
     statusMessage: z.string().trim().max(200).optional(),
+    /** Reserve the amount (a PENDING hold) instead of moving it; captured or voided later (README, "Holds"). */
+    hold: bodyBoolean.optional(),
+    expiresInSeconds: holdExpirySchema.optional(),
   })
   .refine((t) => (t.transactionTypeId === undefined) !== (t.transactionTypeCode === undefined), {
     message: 'Give exactly one of transactionTypeId or transactionTypeCode',
     path: ['transactionTypeId'],
+  })
+  .refine((t) => t.hold === true || t.expiresInSeconds === undefined, {
+    message: 'expiresInSeconds applies to holds only ("hold": true)',
+    path: ['expiresInSeconds'],
   });
 export type TransactionCreateInput = z.infer<typeof transactionCreateInput>;
 

@@ -2,6 +2,8 @@ import type { Logger } from '../ports/logger';
 import { createAuditService } from './audit';
 import { type AuthDeps, createAuthService } from './auth';
 import { createCustomerService } from './customers';
+import { createHoldSweeper } from './hold-sweeper';
+import { createHoldService } from './holds';
 import { createLedgerService, type LedgerDeps } from './ledger';
 import { createNoticeRelay } from './notice-relay';
 import { createReadYourWrites, type ReadYourWritesDeps } from './read-your-writes';
@@ -12,10 +14,17 @@ import { createWalletTypeService } from './wallet-types';
 import { createWalletService } from './wallets';
 
 /** Everything the services need, chosen once at start-up by the server. */
-export type ServiceDeps = AuthDeps & LedgerDeps & ReadYourWritesDeps & { log: Logger };
+export type ServiceDeps = AuthDeps &
+  LedgerDeps &
+  ReadYourWritesDeps & {
+    log: Logger;
+    /** How often each server voids the holds nobody captured in time (default 5 s). */
+    holdSweepIntervalMs?: number;
+  };
 
 export function createServices(deps: ServiceDeps) {
   const noticeRelay = createNoticeRelay(deps);
+  const holds = createHoldService({ database: deps.database, wakeNoticeRelay: noticeRelay.wake });
   return {
     auth: createAuthService(deps),
     customers: createCustomerService(deps),
@@ -26,6 +35,14 @@ export function createServices(deps: ServiceDeps) {
     ledger: createLedgerService({ ...deps, wakeNoticeRelay: noticeRelay.wake }),
     /** Started by the server; moves committed notices from the outbox to the SMS queue. */
     noticeRelay,
+    /** Capture and void of holds, which the engine places as PENDING postings. */
+    holds,
+    /** Started by the server; voids the holds nobody captured in time. */
+    holdSweeper: createHoldSweeper({
+      holds,
+      log: deps.log,
+      intervalMs: deps.holdSweepIntervalMs ?? 5_000,
+    }),
     transactions: createTransactionService(deps),
     audit: createAuditService(deps),
     /** Routes each procedure's reads where its caller's recent writes are visible (replicas or primary). */
