@@ -94,7 +94,12 @@ describe('holds over REST', () => {
   it('void cancels and releases; capture after it is 409 HOLD_VOIDED', async () => {
     const [alice, bob] = await Promise.all([customerWithWallet(1_000), customerWithWallet(0)]);
     const hold = (await placeHold(alice, bob, 400)).body.data;
-    const voided = await server.rest<Transaction>('POST', `/transactions/${hold.id}/void`, undefined, alice.token);
+    const voided = await server.rest<Transaction>(
+      'POST',
+      `/transactions/${hold.id}/void`,
+      undefined,
+      alice.token,
+    );
     expect(voided.status).toBe(200);
     expect(voided.body.data).toMatchObject({ status: 'CANCELLED' });
     expect(await walletOf(alice.wallet.id)).toMatchObject({ currentBalance: 1_000, availableBalance: 1_000 });
@@ -126,7 +131,8 @@ describe('holds over REST', () => {
     let seen: Transaction | undefined;
     for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      seen = (await server.rest<Transaction>('GET', `/transactions/${hold.id}`, undefined, alice.token)).body.data;
+      seen = (await server.rest<Transaction>('GET', `/transactions/${hold.id}`, undefined, alice.token)).body
+        .data;
       if (seen.status !== 'PENDING') break;
     }
     expect(seen).toMatchObject({ status: 'CANCELLED', statusMessage: 'Hold expired' });
@@ -169,9 +175,14 @@ describe('holds over tRPC', () => {
       amount: 300,
     });
     expect(await client.transaction.void.mutate({ id: second.id })).toMatchObject({ status: 'CANCELLED' });
-    const refused = await client.transaction.capture.mutate({ id: second.id }).catch((error: unknown) => error);
+    const refused = await client.transaction.capture
+      .mutate({ id: second.id })
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TRPCClientError);
-    expect((refused as TRPCClientError<never>).data).toMatchObject({ code: 'CONFLICT', domainCode: 'HOLD_VOIDED' });
+    expect((refused as TRPCClientError<never>).data).toMatchObject({
+      code: 'CONFLICT',
+      domainCode: 'HOLD_VOIDED',
+    });
     expect(await client.wallet.get.query({ id: alice.wallet.id })).toMatchObject({
       currentBalance: 700,
       availableBalance: 700,

@@ -56,8 +56,7 @@ export async function insertHolds(run: RunSql, holds: NewHold[]): Promise<Map<st
   return heldBalances(await run(INSERT_HOLDS, [JSON.stringify(holds)]));
 }
 
-const heldBalances = (rows: SqlRow[]) =>
-  new Map(rows.map((r) => [r.id as string, sqlMoney(r.heldBalance)]));
+const heldBalances = (rows: SqlRow[]) => new Map(rows.map((r) => [r.id as string, sqlMoney(r.heldBalance)]));
 
 const HOLD_COLUMNS = `h.transaction_id as "transactionId", h.debited_wallet_id as "debitedWalletId",
   h.credited_wallet_id as "creditedWalletId", h.amount, h.created_by as "createdBy", h.status,

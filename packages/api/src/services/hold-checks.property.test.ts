@@ -30,7 +30,9 @@ const transfer: TransactionTypeWithRules = {
     status: 'ACTIVE',
     createdAt: new Date(0),
   },
-  rules: [{ transactionTypeId: 'type-t', walletTypeId: personal.id, debitAllowed: true, creditAllowed: true }],
+  rules: [
+    { transactionTypeId: 'type-t', walletTypeId: personal.id, debitAllowed: true, creditAllowed: true },
+  ],
 };
 
 function wallet(n: number, currentBalance: number): LockedWallet {
@@ -55,7 +57,10 @@ type Step =
   | { kind: 'void' | 'expire'; pick: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ kind: fc.constantFrom('post' as const, 'hold' as const), amount: fc.integer({ min: 1, max: 400 }) }),
+  fc.record({
+    kind: fc.constantFrom('post' as const, 'hold' as const),
+    amount: fc.integer({ min: 1, max: 400 }),
+  }),
   fc.record({
     kind: fc.constant('capture' as const),
     pick: fc.nat(),
@@ -86,7 +91,12 @@ describe('holds, by the pure checks', () => {
             };
             const availableBefore = debited.currentBalance - debited.heldBalance;
             const plan = planBatch(
-              [{ requests: [{ actor: payer, input, requestHash: requestFingerprint(payer, input) }], atomic: false }],
+              [
+                {
+                  requests: [{ actor: payer, input, requestHash: requestFingerprint(payer, input) }],
+                  atomic: false,
+                },
+              ],
               { transactionTypes: [transfer], wallets, earlier: [] },
               () => `ref-${key}`,
             );
@@ -97,7 +107,13 @@ describe('holds, by the pure checks', () => {
               expect(plan.balanceChanges.size).toBe(0);
               expect(plan.notices).toEqual([]);
               const [placed] = plan.holds;
-              holds.push({ ...placed, status: 'PENDING', capturedAmount: null, expiresAt: new Date(0), expired: false } as HoldRow);
+              holds.push({
+                ...placed,
+                status: 'PENDING',
+                capturedAmount: null,
+                expiresAt: new Date(0),
+                expired: false,
+              } as HoldRow);
             }
           } else {
             const hold = holds[s.pick % Math.max(holds.length, 1)];
@@ -121,7 +137,9 @@ describe('holds, by the pure checks', () => {
               hold.capturedAmount = s.kind === 'capture' ? decision.amount : null;
               expect(debited.currentBalance - debited.heldBalance).toBeGreaterThanOrEqual(availableBefore);
             } else if (decision.kind === 'repeat') {
-              expect(hold.status === 'CAPTURED' ? s.kind === 'capture' : hold.status !== 'PENDING').toBe(true);
+              expect(hold.status === 'CAPTURED' ? s.kind === 'capture' : hold.status !== 'PENDING').toBe(
+                true,
+              );
             } else {
               expect(decision.code).toMatch(/^(HOLD_|AMOUNT_OUT_OF_RANGE)/);
             }
@@ -137,7 +155,7 @@ describe('holds, by the pure checks', () => {
     );
   });
 
-  it('let only the hold\'s creator or an admin settle it; the payee is refused, anyone else finds nothing', () => {
+  it("let only the hold's creator or an admin settle it; the payee is refused, anyone else finds nothing", () => {
     const hold = { transactionId: id(9), createdBy: payer.id } as HoldRow;
     const found = { debitedCustomerId: payer.id, creditedCustomerId: 'payee', hold };
     fc.assert(

@@ -26,7 +26,10 @@ export type HoldRefusal = { code: ErrorCode; message: string };
  * What settling a hold comes to: the same answer as the first time (a repeat), the amount to capture
  * (0 for a void), or a refusal.
  */
-export type HoldDecision = { kind: 'repeat' } | { kind: 'settle'; amount: number } | ({ kind: 'refuse' } & HoldRefusal);
+export type HoldDecision =
+  | { kind: 'repeat' }
+  | { kind: 'settle'; amount: number }
+  | ({ kind: 'refuse' } & HoldRefusal);
 
 const refuse = (code: ErrorCode, message: string): HoldDecision => ({ kind: 'refuse', code, message });
 
@@ -38,7 +41,8 @@ export function settleableHold(actor: Actor, found: HoldLookup | undefined): Hol
   const sees =
     actor.role === 'ADMIN' || found?.debitedCustomerId === actor.id || found?.creditedCustomerId === actor.id;
   if (!found || !sees) return { code: 'NOT_FOUND', message: 'No such transaction' };
-  if (!found.hold) return { code: 'NOT_A_HOLD', message: 'This transaction is no hold: it cannot be captured or voided' };
+  if (!found.hold)
+    return { code: 'NOT_A_HOLD', message: 'This transaction is no hold: it cannot be captured or voided' };
   if (actor.role !== 'ADMIN' && found.hold.createdBy !== actor.id) {
     return { code: 'FORBIDDEN', message: 'Only whoever placed a hold, or an admin, may capture or void it' };
   }

@@ -35,7 +35,9 @@ describe('holds on embedded PGlite', () => {
     await bed.services.holds.capture(alice.customer, { id: first.id, amount: 150 });
     await bed.services.holds.void(alice.customer, { id: second.id });
     await new Promise((resolve) => setTimeout(resolve, 1_100));
-    expect(await outcomeOf(bed.services.holds.capture(alice.customer, { id: third.id }))).toBe('HOLD_EXPIRED');
+    expect(await outcomeOf(bed.services.holds.capture(alice.customer, { id: third.id }))).toBe(
+      'HOLD_EXPIRED',
+    );
     expect(await bed.services.holds.expireDue(100)).toBe(1);
     expect(await bed.services.wallets.get(alice.customer, alice.wallet.id)).toMatchObject({
       currentBalance: 850,

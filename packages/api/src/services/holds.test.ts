@@ -24,7 +24,10 @@ const holdOf = (input: TransactionCreateInput, expiresInSeconds?: number): Trans
 async function heldPayment(balance: number, amount: number, expiresInSeconds?: number) {
   const alice = await bed.fundedCustomer(balance);
   const bob = await bed.fundedCustomer(0);
-  const input = holdOf(posting('TRANSFER', alice.wallet.id, bob.wallet.id, amount, bed.ref()), expiresInSeconds);
+  const input = holdOf(
+    posting('TRANSFER', alice.wallet.id, bob.wallet.id, amount, bed.ref()),
+    expiresInSeconds,
+  );
   const hold = await bed.services.ledger.post(alice.customer, input);
   return { alice, bob, input, hold };
 }
@@ -47,9 +50,11 @@ describe('placing a hold', () => {
     const { alice, bob } = await heldPayment(1_000, 800);
     const transfer = posting('TRANSFER', alice.wallet.id, bob.wallet.id, 201, bed.ref());
     expect(await outcomeOf(bed.services.ledger.post(alice.customer, transfer))).toBe('INSUFFICIENT_FUNDS');
-    expect(await outcomeOf(bed.services.ledger.post(alice.customer, holdOf({ ...transfer, externalReferenceNumber: bed.ref() })))).toBe(
-      'INSUFFICIENT_FUNDS',
-    );
+    expect(
+      await outcomeOf(
+        bed.services.ledger.post(alice.customer, holdOf({ ...transfer, externalReferenceNumber: bed.ref() })),
+      ),
+    ).toBe('INSUFFICIENT_FUNDS');
     const fits = posting('TRANSFER', alice.wallet.id, bob.wallet.id, 200, bed.ref());
     expect(await bed.services.ledger.post(alice.customer, fits)).toMatchObject({ status: 'COMPLETED' });
     expect(await walletOf(alice.wallet.id)).toMatchObject({ currentBalance: 800, availableBalance: 0 });
@@ -69,9 +74,9 @@ describe('placing a hold', () => {
     const { alice, input, hold } = await heldPayment(1_000, 100);
     expect(await bed.services.ledger.post(alice.customer, input)).toEqual(hold);
     expect(await bed.services.ledger.post(alice.customer, { ...input, expiresInSeconds: 900 })).toEqual(hold);
-    expect(await outcomeOf(bed.services.ledger.post(alice.customer, { ...input, expiresInSeconds: 60 }))).toBe(
-      'IDEMPOTENCY_CONFLICT',
-    );
+    expect(
+      await outcomeOf(bed.services.ledger.post(alice.customer, { ...input, expiresInSeconds: 60 })),
+    ).toBe('IDEMPOTENCY_CONFLICT');
     expect(await walletOf(alice.wallet.id)).toMatchObject({ availableBalance: 900 });
     const plain = posting('TRANSFER', input.debitedWalletId, input.creditedWalletId, 5, bed.ref());
     const first = await bed.services.ledger.post(alice.customer, plain);
@@ -131,8 +136,12 @@ describe('capturing a hold', () => {
   it('refuses while the credited wallet is not ACTIVE (WALLET_INACTIVE); the hold may still be voided', async () => {
     const { alice, bob, hold } = await heldPayment(1_000, 300);
     await bed.services.wallets.setStatus(bed.admin, { id: bob.wallet.id, status: 'INACTIVE' });
-    expect(await outcomeOf(bed.services.holds.capture(alice.customer, { id: hold.id }))).toBe('WALLET_INACTIVE');
-    expect(await bed.services.holds.void(alice.customer, { id: hold.id })).toMatchObject({ status: 'CANCELLED' });
+    expect(await outcomeOf(bed.services.holds.capture(alice.customer, { id: hold.id }))).toBe(
+      'WALLET_INACTIVE',
+    );
+    expect(await bed.services.holds.void(alice.customer, { id: hold.id })).toMatchObject({
+      status: 'CANCELLED',
+    });
     expect(await walletOf(alice.wallet.id)).toMatchObject({ currentBalance: 1_000, availableBalance: 1_000 });
   });
 
@@ -151,8 +160,16 @@ describe('capturing a hold', () => {
 describe('voiding a hold', () => {
   it('cancels the posting and releases the funds, once; a second void answers the same', async () => {
     const { alice, bob, hold } = await heldPayment(1_000, 300);
-    const voided = await bed.services.holds.void(alice.customer, { id: hold.id, statusMessage: 'order cancelled' });
-    expect(voided).toMatchObject({ id: hold.id, status: 'CANCELLED', statusMessage: 'order cancelled', amount: 300 });
+    const voided = await bed.services.holds.void(alice.customer, {
+      id: hold.id,
+      statusMessage: 'order cancelled',
+    });
+    expect(voided).toMatchObject({
+      id: hold.id,
+      status: 'CANCELLED',
+      statusMessage: 'order cancelled',
+      amount: 300,
+    });
     expect(await bed.services.holds.void(alice.customer, { id: hold.id })).toEqual(voided);
     expect(await outcomeOf(bed.services.holds.capture(alice.customer, { id: hold.id }))).toBe('HOLD_VOIDED');
     expect(await walletOf(alice.wallet.id)).toMatchObject({ currentBalance: 1_000, availableBalance: 1_000 });
@@ -170,7 +187,11 @@ describe('who may capture or void', () => {
     expect(await outcomeOf(bed.services.holds.capture(bob.customer, { id: hold.id }))).toBe('FORBIDDEN');
     expect(await outcomeOf(bed.services.holds.void(bob.customer, { id: hold.id }))).toBe('FORBIDDEN');
     const captured = await bed.services.holds.capture(bed.admin, { id: hold.id });
-    expect(captured).toMatchObject({ status: 'COMPLETED', debitedWalletBalance: 700, creditedWalletBalance: 300 });
+    expect(captured).toMatchObject({
+      status: 'COMPLETED',
+      debitedWalletBalance: 700,
+      creditedWalletBalance: 300,
+    });
     const [audit] = await database.db.select().from(auditLog).where(eq(auditLog.entityId, hold.id));
     expect(audit).toMatchObject({
       action: 'transaction.capture',
@@ -206,13 +227,17 @@ describe('a hold not captured in time', () => {
     expect(await walletOf(alice.wallet.id)).toMatchObject({ currentBalance: 1_000, availableBalance: 1_000 });
     expect(await outcomeOf(bed.services.holds.capture(alice.customer, { id: hold.id }))).toBe('HOLD_EXPIRED');
     // The caller wanted it released: it is.
-    expect(await bed.services.holds.void(alice.customer, { id: hold.id })).toMatchObject({ status: 'CANCELLED' });
+    expect(await bed.services.holds.void(alice.customer, { id: hold.id })).toMatchObject({
+      status: 'CANCELLED',
+    });
     expect(await verifyLedger(database.db)).toEqual([]);
   });
 
   it('is left alone by the sweep before its time', async () => {
     const { alice, hold } = await heldPayment(1_000, 300, 60);
     await bed.services.holds.expireDue(100);
-    expect(await bed.services.holds.capture(alice.customer, { id: hold.id })).toMatchObject({ status: 'COMPLETED' });
+    expect(await bed.services.holds.capture(alice.customer, { id: hold.id })).toMatchObject({
+      status: 'COMPLETED',
+    });
   });
 });

@@ -116,7 +116,9 @@ export function createHoldService(deps: HoldDeps) {
             [credited.id, amount],
           ]),
         );
-        await settleHolds(run, [{ transactionId: hold.transactionId, status: 'CAPTURED', capturedAmount: amount }]);
+        await settleHolds(run, [
+          { transactionId: hold.transactionId, status: 'CAPTURED', capturedAmount: amount },
+        ]);
         const row = await completeHoldPosting(run, {
           id: hold.transactionId,
           amount,
@@ -139,7 +141,9 @@ export function createHoldService(deps: HoldDeps) {
         const { hold, wallets } = await lockNamedHold(run, actor, input.id, 'debited');
         if (refusedOrRepeat(voidDecision(hold))) return standing(run, actor, hold, wallets);
         const before = await postingBefore(run, actor, hold.transactionId);
-        await settleHolds(run, [{ transactionId: hold.transactionId, status: 'VOIDED', capturedAmount: null }]);
+        await settleHolds(run, [
+          { transactionId: hold.transactionId, status: 'VOIDED', capturedAmount: null },
+        ]);
         const [row] = await cancelHoldPostings(run, [
           { transactionId: hold.transactionId, statusMessage: input.statusMessage ?? 'Hold voided' },
         ]);

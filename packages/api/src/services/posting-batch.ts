@@ -11,8 +11,8 @@ import type {
 } from '@tekana/db';
 import { type PostingOwners, toPostingFields } from './api-rows';
 import { auditEntry } from './audit';
-import { outboxNoticesFor } from './ledger-notices';
 import { newHold } from './hold-checks';
+import { outboxNoticesFor } from './ledger-notices';
 import { authorizePosting, postingRefusal } from './posting-checks';
 import { isSameRequest } from './request-fingerprint';
 
@@ -212,7 +212,8 @@ function balancesOf(group: PostingGroup, wallets: Map<string, LockedWallet>): Ma
   for (const { input } of group.requests) {
     for (const id of [input.debitedWalletId, input.creditedWalletId]) {
       const wallet = wallets.get(id);
-      if (wallet) balances.set(id, { currentBalance: wallet.currentBalance, heldBalance: wallet.heldBalance });
+      if (wallet)
+        balances.set(id, { currentBalance: wallet.currentBalance, heldBalance: wallet.heldBalance });
     }
   }
   return balances;

@@ -94,6 +94,7 @@ export function reversalRefusal(
 
 /** Against the available balance: what pending holds reserve is spent already (README, "Holds"). */
 function overdraft(debited: LockedWallet, amount: number): Refusal<'INSUFFICIENT_FUNDS'> | undefined {
-  if (debited.type.allowNegativeBalance || debited.currentBalance - debited.heldBalance >= amount) return undefined;
+  if (debited.type.allowNegativeBalance || debited.currentBalance - debited.heldBalance >= amount)
+    return undefined;
   return refuse('INSUFFICIENT_FUNDS', `Wallet ${debited.accountNumber} does not hold enough for this`);
 }
