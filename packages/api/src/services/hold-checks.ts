@@ -75,12 +75,12 @@ export function captureDecision(
   if (amount > hold.amount) {
     return refuse('AMOUNT_OUT_OF_RANGE', `A capture takes at most the ${hold.amount} held`);
   }
-  const inactive = (['debited', 'credited'] as const).find(
-    (side) => (side === 'debited' ? debited : credited).status !== 'ACTIVE',
-  );
-  if (inactive) {
-    const wallet = inactive === 'debited' ? debited : credited;
-    return refuse('WALLET_INACTIVE', `The ${inactive} wallet is ${wallet.status}`);
+  for (const [side, wallet] of [
+    ['debited', debited],
+    ['credited', credited],
+  ] as const) {
+    if (wallet.status !== 'ACTIVE')
+      return refuse('WALLET_INACTIVE', `The ${side} wallet is ${wallet.status}`);
   }
   if (credited.currentBalance + amount > Number.MAX_SAFE_INTEGER) {
     return refuse('AMOUNT_OUT_OF_RANGE', 'The credited balance would leave the exact range');

@@ -36,15 +36,13 @@ export type HoldDeps = {
   wakeNoticeRelay?: () => void;
 };
 
-/** The hold a caller named, after its wallets' locks and its own, in the ledger's one lock order. */
-type LockedHold = { hold: HoldRow; wallets: Map<string, LockedWallet> };
-
 /**
  * Capture, void and expiry of holds (README, "Holds"). Holds are placed by the posting engine, as
  * PENDING postings; settling one changes balances, so each takes its wallets' locks in id order first,
  * then the hold's row, as a reversal does, in a database transaction of its own.
  */
 export function createHoldService(deps: HoldDeps) {
+  /** The hold a caller named, after its wallets' locks and then its own: the ledger's one lock order. */
   async function lockNamedHold(run: RunSql, actor: Actor, id: string, sides: 'both' | 'debited') {
     const named = settleableHold(actor, await findHold(run, id));
     if ('code' in named) throw new DomainError(named.code, named.message);
@@ -54,12 +52,13 @@ export function createHoldService(deps: HoldDeps) {
     const wallets = await lockWalletsInIdOrder(run, walletIds);
     const [hold] = await lockHolds(run, [id]);
     if (!hold) throw new Error('holds: a hold vanished under its lock');
-    return { hold, wallets } satisfies LockedHold;
+    return { hold, wallets };
   }
 
-  function refusedOrRepeat(decision: HoldDecision): decision is { kind: 'repeat' } {
+  /** The amount to settle for, or undefined for a repeat (answered as the posting stands); a refusal throws. */
+  function settling(decision: HoldDecision): number | undefined {
     if (decision.kind === 'refuse') throw new DomainError(decision.code, decision.message);
-    return decision.kind === 'repeat';
+    return decision.kind === 'settle' ? decision.amount : undefined;
   }
 
   /** The posting as it stands, as `actor` may see it: the answer to a repeated capture or void. */
@@ -105,25 +104,28 @@ export function createHoldService(deps: HoldDeps) {
         const debited = wallets.get(hold.debitedWalletId);
         const credited = wallets.get(hold.creditedWalletId);
         if (!debited || !credited) throw new Error('holds: a wallet of the hold is missing');
-        const decision = captureDecision(hold, input.amount, debited, credited);
-        if (refusedOrRepeat(decision)) return standing(run, actor, hold, wallets);
-        const amount = decision.kind === 'settle' ? decision.amount : 0;
+        const amount = settling(captureDecision(hold, input.amount, debited, credited));
+        if (amount === undefined) return standing(run, actor, hold, wallets);
         const before = await postingBefore(run, actor, hold.transactionId);
-        const balances = await applyBalanceChanges(
-          run,
-          new Map([
-            [debited.id, -amount],
-            [credited.id, amount],
-          ]),
-        );
+        // Under the wallets' locks the balances after are known; the update must agree.
+        debited.currentBalance -= amount;
+        credited.currentBalance += amount;
+        const changes = new Map([
+          [debited.id, -amount],
+          [credited.id, amount],
+        ]);
+        const balances = await applyBalanceChanges(run, changes);
+        for (const wallet of [debited, credited]) {
+          if (balances.get(wallet.id) !== wallet.currentBalance) throw new Error('holds: a balance drifted');
+        }
         await settleHolds(run, [
           { transactionId: hold.transactionId, status: 'CAPTURED', capturedAmount: amount },
         ]);
         const row = await completeHoldPosting(run, {
           id: hold.transactionId,
           amount,
-          debitedWalletBalance: balances.get(debited.id) ?? Number.NaN,
-          creditedWalletBalance: balances.get(credited.id) ?? Number.NaN,
+          debitedWalletBalance: debited.currentBalance,
+          creditedWalletBalance: credited.currentBalance,
         });
         const notices = outboxNoticesFor(row, debited, credited);
         await insertNotices(run, notices);
@@ -139,7 +141,7 @@ export function createHoldService(deps: HoldDeps) {
     async void(actor: Actor, input: HoldVoidInput): Promise<Transaction> {
       return deps.database.transact(async (run) => {
         const { hold, wallets } = await lockNamedHold(run, actor, input.id, 'debited');
-        if (refusedOrRepeat(voidDecision(hold))) return standing(run, actor, hold, wallets);
+        if (settling(voidDecision(hold)) === undefined) return standing(run, actor, hold, wallets);
         const before = await postingBefore(run, actor, hold.transactionId);
         await settleHolds(run, [
           { transactionId: hold.transactionId, status: 'VOIDED', capturedAmount: null },
