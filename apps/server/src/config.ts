@@ -113,6 +113,9 @@ export const configSchema = z
     CORS_ORIGINS: list.pipe(z.array(origin)),
     // Past this a request answers 503 instead of hanging on a database or Redis that went silent.
     REQUEST_TIMEOUT_MS: int(10_000, 100),
+    // How often each server voids expired holds. A capture refuses an expired hold at once anyway; this
+    // only says how soon its funds show as available again.
+    HOLD_SWEEP_INTERVAL_MS: int(5_000, 100),
   })
   .superRefine(
     (c, ctx) => {

@@ -128,10 +128,12 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     jwtSecret,
     jwtTtl: config.JWT_TTL,
     otpTtlSeconds: config.OTP_TTL_SECONDS,
+    holdSweepIntervalMs: config.HOLD_SWEEP_INTERVAL_MS,
   });
 
   services.noticeRelay.start();
   services.partitionMaintenance.start();
+  services.holdSweeper.start();
 
   return {
     mode: database.kind === 'postgres' && redis ? 'production' : 'embedded',
@@ -140,6 +142,7 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     services,
     metrics,
     async close() {
+      await services.holdSweeper.stop();
       await services.noticeRelay.stop();
       await services.partitionMaintenance.stop();
       await smsQueue.close();

@@ -14,6 +14,8 @@ export const AUDIT_ACTIONS = [
   'wallet.setStatus',
   'transaction.post',
   'transaction.reverse',
+  'transaction.capture',
+  'transaction.void',
   'admin.create',
 ] as const;
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);
@@ -42,6 +44,8 @@ export const AUDIT_ENTITY_OF: Record<AuditAction, AuditEntityType> = {
   'wallet.setStatus': 'wallet',
   'transaction.post': 'transaction',
   'transaction.reverse': 'transaction',
+  'transaction.capture': 'transaction',
+  'transaction.void': 'transaction',
   'admin.create': 'customer',
 };
 

@@ -17,6 +17,13 @@ export type NewPostingRefusal = (typeof NEW_POSTING_REFUSALS)[number];
 export const REVERSAL_REFUSALS = ['ALREADY_REVERSED', 'NOT_REVERSIBLE', 'INSUFFICIENT_FUNDS'] as const;
 export type ReversalRefusal = (typeof REVERSAL_REFUSALS)[number];
 
+/**
+ * Why a capture or void was refused. NOT_A_HOLD (422) names a posting that never was a hold; the others
+ * (409) say the hold was already settled another way, so the request conflicts with where it stands.
+ */
+export const HOLD_REFUSALS = ['NOT_A_HOLD', 'HOLD_CAPTURED', 'HOLD_VOIDED', 'HOLD_EXPIRED'] as const;
+export type HoldRefusal = (typeof HOLD_REFUSALS)[number];
+
 /** Why a posting was refused: answered as 422 with this code, and nothing was posted. */
 export const POSTING_REFUSALS = [...NEW_POSTING_REFUSALS, 'ALREADY_REVERSED', 'NOT_REVERSIBLE'] as const;
 export type PostingRefusal = (typeof POSTING_REFUSALS)[number];
@@ -24,6 +31,7 @@ export type PostingRefusal = (typeof POSTING_REFUSALS)[number];
 /** Every error the domain raises, each with one HTTP status (see `ERROR_STATUS`). */
 export const ERROR_CODES = [
   ...POSTING_REFUSALS,
+  ...HOLD_REFUSALS,
   'BAD_REQUEST',
   'UNAUTHORIZED',
   'INVALID_CREDENTIALS',
@@ -46,6 +54,10 @@ const refusalStatus = Object.fromEntries(POSTING_REFUSALS.map((c) => [c, 422])) 
 
 export const ERROR_STATUS: Record<ErrorCode, number> = {
   ...refusalStatus,
+  NOT_A_HOLD: 422,
+  HOLD_CAPTURED: 409,
+  HOLD_VOIDED: 409,
+  HOLD_EXPIRED: 409,
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
   INVALID_CREDENTIALS: 401,

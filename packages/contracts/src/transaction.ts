@@ -20,6 +20,7 @@ import {
   transactionStatusSchema,
   transactionTypeStatusSchema,
 } from './enums';
+import { holdExpirySchema } from './hold';
 import { paginationInput } from './pagination';
 import { accountNumberSchema, codeSchema } from './wallet';
 
@@ -131,6 +132,9 @@ export const transactionCreateInput = z
     amount: positiveAmountSchema,
     currencyCode: enumInput(CURRENCY_CODES).optional(),
     statusMessage: z.string().trim().max(200).optional(),
+    /** Reserve the amount (a PENDING hold) instead of moving it; captured or voided later (README, "Holds"). */
+    hold: bodyBoolean.optional(),
+    expiresInSeconds: holdExpirySchema.optional(),
   })
   .refine((t) => (t.transactionTypeId === undefined) !== (t.transactionTypeCode === undefined), {
     message: 'Give exactly one of transactionTypeId or transactionTypeCode',
@@ -139,6 +143,10 @@ export const transactionCreateInput = z
   .refine((t) => (t.creditedWalletId === undefined) !== (t.creditedAccountNumber === undefined), {
     message: 'Give exactly one of creditedWalletId or creditedAccountNumber',
     path: ['creditedWalletId'],
+  })
+  .refine((t) => t.hold === true || t.expiresInSeconds === undefined, {
+    message: 'expiresInSeconds applies to holds only ("hold": true)',
+    path: ['expiresInSeconds'],
   });
 /** A posting as a client sends it: the payee by wallet id or by account number. */
 export type TransactionCreateRequest = z.infer<typeof transactionCreateInput>;

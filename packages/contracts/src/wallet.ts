@@ -73,6 +73,8 @@ export const walletSchema = z.object({
   currencyCode: currencyCodeSchema,
   accountNumber: z.string(),
   currentBalance: balanceSchema,
+  /** The current balance less what pending holds reserve: what a posting or a new hold may spend. */
+  availableBalance: balanceSchema,
   status: walletStatusSchema,
   createdAt: dateTimeSchema,
 });

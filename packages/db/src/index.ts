@@ -1,6 +1,7 @@
 export * from './audit';
 export * from './client';
 export * from './data-dir-lock';
+export * from './holds';
 export * from './ledger';
 export * from './older-version';
 export * from './outbox';

@@ -61,7 +61,7 @@ export async function readTransactionTypes(
 const LOCK_WALLETS = `
   select w.id, w.customer_id as "customerId", w.wallet_type_id as "walletTypeId",
          w.currency_code as "currencyCode", w.account_number as "accountNumber",
-         w.current_balance as "currentBalance", w.status, w.created_at as "createdAt",
+         w.current_balance as "currentBalance", w.held_balance as "heldBalance", w.status, w.created_at as "createdAt",
          wt.code as "typeCode", wt.name as "typeName", wt.description as "typeDescription",
          wt.minimum_transaction_amount as "typeMinimum", wt.maximum_transaction_amount as "typeMaximum",
          wt.allow_negative_balance as "typeAllowNegative", wt.created_at as "typeCreatedAt",
@@ -87,6 +87,7 @@ function toLockedWallet(r: SqlRow): LockedWallet {
     currencyCode: r.currencyCode as LockedWallet['currencyCode'],
     accountNumber: r.accountNumber as string,
     currentBalance: sqlMoney(r.currentBalance),
+    heldBalance: sqlMoney(r.heldBalance),
     status: r.status as LockedWallet['status'],
     createdAt: sqlDate(r.createdAt),
     type: {
@@ -103,7 +104,7 @@ function toLockedWallet(r: SqlRow): LockedWallet {
   };
 }
 
-const TRANSACTION_COLUMNS = `t.id, t.reference_number as "referenceNumber",
+export const TRANSACTION_COLUMNS = `t.id, t.reference_number as "referenceNumber",
   t.external_reference_number as "externalReferenceNumber", t.request_hash as "requestHash",
   t.transaction_type_id as "transactionTypeId", t.channel_type as "channelType",
   t.debited_wallet_id as "debitedWalletId", t.credited_wallet_id as "creditedWalletId", t.amount,
@@ -111,7 +112,7 @@ const TRANSACTION_COLUMNS = `t.id, t.reference_number as "referenceNumber",
   t.credited_wallet_balance as "creditedWalletBalance", t.status, t.status_message as "statusMessage",
   t.reversal_of as "reversalOf", t.created_at as "createdAt"`;
 
-function toTransactionRow(r: SqlRow): TransactionRow {
+export function toTransactionRow(r: SqlRow): TransactionRow {
   return {
     ...(r as Omit<TransactionRow, 'amount' | 'debitedWalletBalance' | 'creditedWalletBalance' | 'createdAt'>),
     amount: sqlMoney(r.amount),

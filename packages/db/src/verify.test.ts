@@ -104,6 +104,28 @@ describe('verifyLedger', () => {
     expect(await verifyLedger(db)).toEqual([]);
   });
 
+  it('names a held balance that is not its pending holds, and a PENDING posting that is no hold, which moves nothing', async () => {
+    const float = await findFloatWallet(db, 'RWF');
+    const a = await openWallet();
+    await post(float?.id ?? '', a.id, 100);
+    await db.update(wallets).set({ heldBalance: 40 }).where(eq(wallets.id, a.id));
+    const held = await verifyLedger(db);
+    expect(held).toEqual([expect.objectContaining({ check: 'HELD_BALANCE', walletId: a.id })]);
+    expect(held[0]?.message).toContain('holds 40 back but its pending holds add up to 0');
+    await db.update(wallets).set({ heldBalance: 0 }).where(eq(wallets.id, a.id));
+
+    const deposit = await post(float?.id ?? '', a.id, 50);
+    await db.update(transactions).set({ status: 'PENDING' }).where(eq(transactions.id, deposit.id));
+    const problems = await verifyLedger(db);
+    expect(problems).toContainEqual(
+      expect.objectContaining({ check: 'HOLD_STATUS', transactionId: deposit.id }),
+    );
+    // A PENDING row moved no money, so the wallet's 150 is no longer its postings' 100.
+    expect(problems).toContainEqual(expect.objectContaining({ check: 'WALLET_BALANCE', walletId: a.id }));
+    await db.update(transactions).set({ status: 'COMPLETED' }).where(eq(transactions.id, deposit.id));
+    expect(await verifyLedger(db)).toEqual([]);
+  });
+
   it('names a REVERSED transaction that has no reversal', async () => {
     const float = await findFloatWallet(db, 'RWF');
     const a = await openWallet();

@@ -1,15 +1,17 @@
 import type { CurrencyCode } from '@tekana/contracts';
-import { and, count, eq, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, isNotNull, isNull, ne, notInArray, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db, Queryable } from './handle';
-import { transactions, wallets } from './schema';
+import { holds, transactions, wallets } from './schema';
 
 /** One broken invariant of the ledger (README, "Money model"), naming its offender. */
 export type LedgerProblem =
   | { check: 'WALLET_BALANCE'; walletId: string; accountNumber: string; message: string }
   | { check: 'CURRENCY_TOTAL'; currencyCode: CurrencyCode; message: string }
   | { check: 'REVERSAL_LINK'; transactionId: string; message: string }
-  | { check: 'REVERSAL_MISSING'; transactionId: string; message: string };
+  | { check: 'REVERSAL_MISSING'; transactionId: string; message: string }
+  | { check: 'HELD_BALANCE'; walletId: string; accountNumber: string; message: string }
+  | { check: 'HOLD_STATUS'; transactionId: string; message: string };
 
 // A ledger that is badly broken would otherwise list millions of rows; the first ones say enough.
 const MAX_PROBLEMS_PER_CHECK = 1_000;
@@ -17,8 +19,11 @@ const MAX_PROBLEMS_PER_CHECK = 1_000;
 /**
  * Checks the ledger's invariants with SQL aggregates (it runs on millions of rows), all in one snapshot
  * so that postings committing meanwhile never show up as half-seen:
- * - per wallet, current_balance = credits − debits over all its transactions (REVERSED ones too: the
- *   reversal is a posting of its own);
+ * - per wallet, current_balance = credits − debits over the transactions that moved money (REVERSED ones
+ *   too: the reversal is a posting of its own; not PENDING or CANCELLED holds, which moved none);
+ * - per wallet, held_balance = the amounts of its PENDING holds, so available = current − pending holds;
+ * - a hold and its posting agree: PENDING with PENDING, CAPTURED with a posting of the captured amount
+ *   that moved money, VOIDED and EXPIRED with CANCELLED;
  * - per currency, the balances sum to 0;
  * - every reversal mirrors an original that is REVERSED, and every REVERSED original has one reversal.
  */
@@ -29,10 +34,15 @@ export async function verifyLedger(db: Db): Promise<LedgerProblem[]> {
       ...(await currencyTotalProblems(tx)),
       ...(await reversalLinkProblems(tx)),
       ...(await missingReversalProblems(tx)),
+      ...(await heldBalanceProblems(tx)),
+      ...(await holdStatusProblems(tx)),
     ],
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
   );
 }
+
+/** Postings that moved money: holds not (yet) captured moved none. */
+const MOVED_MONEY = notInArray(transactions.status, ['PENDING', 'CANCELLED']);
 
 async function walletBalanceProblems(db: Queryable): Promise<LedgerProblem[]> {
   const credits = db
@@ -41,6 +51,7 @@ async function walletBalanceProblems(db: Queryable): Promise<LedgerProblem[]> {
       total: sql`sum(${transactions.amount})`.as('credit_total'),
     })
     .from(transactions)
+    .where(MOVED_MONEY)
     .groupBy(transactions.creditedWalletId)
     .as('credits');
   const debits = db
@@ -49,6 +60,7 @@ async function walletBalanceProblems(db: Queryable): Promise<LedgerProblem[]> {
       total: sql`sum(${transactions.amount})`.as('debit_total'),
     })
     .from(transactions)
+    .where(MOVED_MONEY)
     .groupBy(transactions.debitedWalletId)
     .as('debits');
   const ledgerBalance = sql`coalesce(${credits.total}, 0) - coalesce(${debits.total}, 0)`;
@@ -131,4 +143,75 @@ async function missingReversalProblems(db: Queryable): Promise<LedgerProblem[]> 
     transactionId: r.id,
     message: `Transaction ${r.id} is REVERSED but has ${r.reversals} reversals, not 1`,
   }));
+}
+
+async function heldBalanceProblems(db: Queryable): Promise<LedgerProblem[]> {
+  const pending = db
+    .select({ walletId: holds.debitedWalletId, total: sql`sum(${holds.amount})`.as('held_total') })
+    .from(holds)
+    .where(eq(holds.status, 'PENDING'))
+    .groupBy(holds.debitedWalletId)
+    .as('pending');
+  const held = sql`coalesce(${pending.total}, 0)`;
+  const rows = await db
+    .select({
+      walletId: wallets.id,
+      accountNumber: wallets.accountNumber,
+      heldBalance: sql<string>`${wallets.heldBalance}::text`,
+      pendingHolds: sql<string>`(${held})::text`,
+    })
+    .from(wallets)
+    .leftJoin(pending, eq(pending.walletId, wallets.id))
+    .where(sql`${wallets.heldBalance} <> ${held}`)
+    .limit(MAX_PROBLEMS_PER_CHECK);
+  return rows.map((r) => ({
+    check: 'HELD_BALANCE',
+    walletId: r.walletId,
+    accountNumber: r.accountNumber,
+    message: `Wallet ${r.accountNumber} (${r.walletId}) holds ${r.heldBalance} back but its pending holds add up to ${r.pendingHolds}`,
+  }));
+}
+
+/** Every hold's posting says how the hold ended, and every PENDING posting is a hold. */
+async function holdStatusProblems(db: Queryable): Promise<LedgerProblem[]> {
+  const t = transactions;
+  const agrees = or(
+    and(eq(holds.status, 'PENDING'), eq(t.status, 'PENDING')),
+    and(
+      eq(holds.status, 'CAPTURED'),
+      inArray(t.status, ['COMPLETED', 'REVERSED']),
+      eq(t.amount, holds.capturedAmount),
+    ),
+    and(inArray(holds.status, ['VOIDED', 'EXPIRED']), eq(t.status, 'CANCELLED')),
+  );
+  // Driven from the holds, and from the few PENDING postings (a partial index serves them): never a
+  // scan of the ledger.
+  const [disagreeing, notHolds] = await Promise.all([
+    db
+      .select({ id: holds.transactionId, status: t.status, holdStatus: holds.status })
+      .from(holds)
+      .leftJoin(t, eq(t.id, holds.transactionId))
+      .where(or(isNull(t.id), sql`not (${agrees})`))
+      .limit(MAX_PROBLEMS_PER_CHECK),
+    db
+      .select({ id: t.id })
+      .from(t)
+      .leftJoin(holds, eq(holds.transactionId, t.id))
+      .where(and(eq(t.status, 'PENDING'), isNull(holds.transactionId)))
+      .limit(MAX_PROBLEMS_PER_CHECK),
+  ]);
+  return [
+    ...disagreeing.map((r) => ({
+      check: 'HOLD_STATUS' as const,
+      transactionId: r.id,
+      message: r.status
+        ? `Transaction ${r.id} is ${r.status} but its hold is ${r.holdStatus}`
+        : `Hold ${r.id} has no transaction`,
+    })),
+    ...notHolds.map((r) => ({
+      check: 'HOLD_STATUS' as const,
+      transactionId: r.id,
+      message: `Transaction ${r.id} is PENDING but is no hold`,
+    })),
+  ];
 }

@@ -7,7 +7,7 @@ runCommand(() =>
     const problems = await verifyLedger(database.db);
     if (problems.length === 0) {
       process.stdout.write(
-        'Ledger verified: every wallet balance equals its credits minus debits, every currency sums to 0, every reversal links a REVERSED original.\n',
+        'Ledger verified: every wallet balance equals its credits minus debits, every currency sums to 0, every reversal links a REVERSED original, every held balance equals its pending holds.\n',
       );
       return 0;
     }

@@ -1,6 +1,11 @@
 import {
   byIdInput,
   type ErrorCode,
+  HOLD_CAPTURED_MESSAGE,
+  HOLD_REFUSALS,
+  HOLD_VOIDED_MESSAGE,
+  holdCaptureInput,
+  holdVoidInput,
   NEW_POSTING_REFUSALS,
   pageOf,
   REVERSAL_REFUSALS,
@@ -39,7 +44,9 @@ export const transactionRouter = {
           'of transactionTypeId or transactionTypeCode, and exactly one of creditedWalletId or ' +
           'creditedAccountNumber (an unknown account number is 404). A customer debits only their own wallets. The same ' +
           'request again under its externalReferenceNumber returns the first posting; another request under ' +
-          'that key is 409. A refusal (422) posts nothing.',
+          'that key is 409. A refusal (422) posts nothing. With "hold": true it reserves the amount instead ' +
+          '(status PENDING: the available balance drops, the current one does not) until captured, voided, ' +
+          'or expired after expiresInSeconds (default 900).',
       },
       errors: POSTING_ERRORS,
       message: TRANSACTION_POSTED,
@@ -122,4 +129,43 @@ export const transactionRouter = {
     .input(transactionReverseInput)
     .output(transactionSchema)
     .mutation(({ ctx, input }) => ctx.services.ledger.reverse(ctx.actor, input)),
+
+  capture: customerProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/transactions/{id}/capture',
+        tags,
+        protect: true,
+        summary: 'Capture a hold (all of it, or amount of it)',
+        description:
+          'Moves the held amount, or the amount given (at most the amount held; the rest is released), and ' +
+          'completes the posting with the balances after. Whoever placed the hold, or an admin. A second ' +
+          'capture answers the same posting; after a void or expiry it is 409. The body is optional.',
+      },
+      errors: ['FORBIDDEN', 'NOT_FOUND', ...HOLD_REFUSALS, 'AMOUNT_OUT_OF_RANGE', 'WALLET_INACTIVE'],
+      message: HOLD_CAPTURED_MESSAGE,
+    })
+    .input(holdCaptureInput)
+    .output(transactionSchema)
+    .mutation(({ ctx, input }) => ctx.services.holds.capture(ctx.actor, input)),
+
+  void: customerProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/transactions/{id}/void',
+        tags,
+        protect: true,
+        summary: 'Void a hold: release its funds',
+        description:
+          'The posting becomes CANCELLED and nothing moves. Whoever placed the hold, or an admin. A second ' +
+          'void (or one after expiry) answers the same posting; after a capture it is 409. The body is optional.',
+      },
+      errors: ['FORBIDDEN', 'NOT_FOUND', ...HOLD_REFUSALS],
+      message: HOLD_VOIDED_MESSAGE,
+    })
+    .input(holdVoidInput)
+    .output(transactionSchema)
+    .mutation(({ ctx, input }) => ctx.services.holds.void(ctx.actor, input)),
 } satisfies TRPCRouterRecord;

@@ -5,6 +5,7 @@ import {
   ruleSchema,
   type Transaction,
   transactionTypeSchema,
+  type Wallet,
   walletSchema,
   walletTypeSchema,
 } from '@tekana/contracts';
@@ -31,7 +32,11 @@ function shownAs<S extends z.ZodObject>(schema: S): (row: RowOf<z.output<S>>) =>
 
 export const toCustomer = shownAs(customerSchema);
 export const toWalletType = shownAs(walletTypeSchema);
-export const toWallet = shownAs(walletSchema);
+const walletShown = shownAs(walletSchema);
+/** A wallet with what it may spend: its balance less what its pending holds reserve (README, "Holds"). */
+export function toWallet(row: RowOf<Omit<Wallet, 'availableBalance'>> & { heldBalance: number }): Wallet {
+  return walletShown({ ...row, availableBalance: row.currentBalance - row.heldBalance });
+}
 export const toTransactionType = shownAs(transactionTypeSchema);
 export const toRule = shownAs(ruleSchema);
 export const toAuditEntry = shownAs(auditEntrySchema);

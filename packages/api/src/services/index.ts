@@ -2,6 +2,8 @@ import type { Logger } from '../ports/logger';
 import { createAuditService } from './audit';
 import { type AuthDeps, createAuthService } from './auth';
 import { createCustomerService } from './customers';
+import { createHoldSweeper } from './hold-sweeper';
+import { createHoldService } from './holds';
 import { createLedgerService, type LedgerDeps } from './ledger';
 import { createNoticeRelay, type NoticeRelayControl } from './notice-relay';
 import { createPartitionMaintenance } from './partition-maintenance';
@@ -20,11 +22,14 @@ export type ServiceDeps = AuthDeps &
     log: Logger;
     /** A relay that runs elsewhere (a thread of the server's own); else one in this process. */
     noticeRelay?: NoticeRelayControl;
+    /** How often each server voids the holds nobody captured in time (default 5 s). */
+    holdSweepIntervalMs?: number;
   };
 
 export function createServices(deps: ServiceDeps) {
   const noticeRelay = deps.noticeRelay ?? createNoticeRelay(deps);
   const wallets = createWalletService(deps);
+  const holds = createHoldService({ database: deps.database, wakeNoticeRelay: noticeRelay.wake });
   return {
     auth: createAuthService(deps),
     customers: createCustomerService(deps),
@@ -38,6 +43,14 @@ export function createServices(deps: ServiceDeps) {
     noticeRelay,
     /** Started by the server; makes the months of postings ahead, at start and then daily. */
     partitionMaintenance: createPartitionMaintenance(deps),
+    /** Capture and void of holds, which the engine places as PENDING postings. */
+    holds,
+    /** Started by the server; voids the holds nobody captured in time. */
+    holdSweeper: createHoldSweeper({
+      holds,
+      log: deps.log,
+      intervalMs: deps.holdSweepIntervalMs ?? 5_000,
+    }),
     transactions: createTransactionService(deps),
     audit: createAuditService(deps),
     /** Routes each procedure's reads where its caller's recent writes are visible (replicas or primary). */

@@ -40,6 +40,9 @@ const changes = (): { [F in Field]: fc.Arbitrary<TransactionCreateInput[F]> } =>
   amount: fc.integer({ min: 1, max: 10_000_000 }),
   currencyCode: fc.option(fc.constantFrom(...CURRENCY_CODES), { nil: undefined }),
   statusMessage: fc.option(fc.string({ maxLength: 200 }), { nil: undefined }),
+  // "hold": false is the same request as no hold; a hold is another one.
+  hold: fc.constant(true),
+  expiresInSeconds: fc.integer({ min: 1, max: 3600 }),
 });
 
 const aChange = () =>
@@ -80,6 +83,8 @@ function withChange(input: TransactionCreateInput, field: Field, value: unknown)
   const raw: Record<string, unknown> = { ...input, [field]: value };
   if (field === 'transactionTypeId') delete raw.transactionTypeCode;
   if (field === 'transactionTypeCode') delete raw.transactionTypeId;
+  // An expiry makes sense on a hold only.
+  if (field === 'expiresInSeconds') raw.hold = true;
   for (const key of Object.keys(raw)) if (raw[key] === undefined) delete raw[key];
   return parsePosting(raw);
 }

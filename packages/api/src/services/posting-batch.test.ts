@@ -58,6 +58,7 @@ function lockedWallets(balances: number[]): Map<string, LockedWallet> {
         currencyCode: 'RWF',
         accountNumber: `10000000000${n}`,
         currentBalance,
+        heldBalance: 0,
         status: 'ACTIVE',
         createdAt: new Date(0),
         type: float ? floatType : personalType,

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type Actor, DomainError, type TransactionCreateInput } from '@tekana/contracts';
+import { type Actor, DomainError, holdSecondsOf, type TransactionCreateInput } from '@tekana/contracts';
 import type {
   LockedWallet,
   NewAuditEntry,
+  NewHold,
   NewOutboxNotice,
   NewPosting,
   TransactionRow,
@@ -10,6 +11,7 @@ import type {
 } from '@tekana/db';
 import { type PostingOwners, toPostingFields } from './api-rows';
 import { auditEntry } from './audit';
+import { newHold } from './hold-checks';
 import { outboxNoticesFor } from './ledger-notices';
 import { authorizePosting, postingRefusal } from './posting-checks';
 import { isSameRequest } from './request-fingerprint';
@@ -43,6 +45,9 @@ export type BatchPlan = {
   /** Net change per wallet the batch moved, and the balance it must end with. */
   balanceChanges: Map<string, number>;
   balancesAfter: Map<string, number>;
+  /** Holds placed (their postings are PENDING), and the held balance each wallet they reserve on must end with. */
+  holds: NewHold[];
+  heldAfter: Map<string, number>;
   notices: NewOutboxNotice[];
   /** One per posting an admin made (a deposit, a withdrawal, any other); none for customers' postings. */
   audits: NewAuditEntry[];
@@ -82,10 +87,12 @@ export function planBatch(
   const typeById = new Map(snapshot.transactionTypes.map((t) => [t.transactionType.id, t]));
   const typeByCode = new Map(snapshot.transactionTypes.map((t) => [t.transactionType.code, t]));
   const opening = new Map([...snapshot.wallets].map(([id, w]) => [id, w.currentBalance]));
+  const openingHeld = new Map([...snapshot.wallets].map(([id, w]) => [id, w.heldBalance]));
   const posted = new Map<string, NewPosting | TransactionRow>(
     snapshot.earlier.map((row) => [row.externalReferenceNumber, row]),
   );
   const postings: NewPosting[] = [];
+  const holds: NewHold[] = [];
   const notices: NewOutboxNotice[] = [];
   const audits: NewAuditEntry[] = [];
   // The batch locked every wallet its requests name, so a replayed original's wallets are among them too.
@@ -112,8 +119,14 @@ export function planBatch(
     );
     const refusal = postingRefusal({ ...input, ...found, debited, credited });
     if (refusal) throw new DomainError(refusal.code, refusal.message);
-    debited.currentBalance -= input.amount;
-    credited.currentBalance += input.amount;
+    // A hold reserves the amount and moves nothing: its row keeps the balances as they stand.
+    const holdSeconds = holdSecondsOf(input);
+    if (holdSeconds === undefined) {
+      debited.currentBalance -= input.amount;
+      credited.currentBalance += input.amount;
+    } else {
+      debited.heldBalance += input.amount;
+    }
     const posting: NewPosting = {
       id: randomUUID(),
       referenceNumber: newReference(),
@@ -127,13 +140,15 @@ export function planBatch(
       currencyCode: debited.currencyCode,
       debitedWalletBalance: debited.currentBalance,
       creditedWalletBalance: credited.currentBalance,
-      status: 'COMPLETED',
+      status: holdSeconds === undefined ? 'COMPLETED' : 'PENDING',
       statusMessage: input.statusMessage ?? null,
       reversalOf: null,
     };
     postings.push(posting);
     posted.set(posting.externalReferenceNumber, posting);
-    notices.push(...outboxNoticesFor(posting, debited, credited));
+    // The notices go out when money moves: for a hold, at its capture.
+    if (holdSeconds === undefined) notices.push(...outboxNoticesFor(posting, debited, credited));
+    else holds.push(newHold(posting, actor, holdSeconds));
     if (actor.role === 'ADMIN') {
       audits.push(auditEntry(actor, 'transaction.post', posting.id, null, toPostingFields(posting)));
     }
@@ -142,9 +157,14 @@ export function planBatch(
 
   /** Runs a group; on a refusal in an atomic group, puts every wallet, key and row back as it was. */
   function applyGroup(group: PostingGroup): PostingOutcome[] {
-    const mark = { postings: postings.length, notices: notices.length, audits: audits.length };
+    const mark = {
+      postings: postings.length,
+      holds: holds.length,
+      notices: notices.length,
+      audits: audits.length,
+    };
     // Only an atomic group may have to be undone; its wallets are at most twice its size.
-    const balances = group.atomic ? balancesOf(group, snapshot.wallets) : new Map<string, number>();
+    const balances = group.atomic ? balancesOf(group, snapshot.wallets) : new Map<string, Balances>();
     const outcomes: PostingOutcome[] = [];
     for (const [index, request] of group.requests.entries()) {
       try {
@@ -157,11 +177,12 @@ export function planBatch(
           continue;
         }
         for (const undone of postings.splice(mark.postings)) posted.delete(undone.externalReferenceNumber);
+        holds.splice(mark.holds);
         notices.splice(mark.notices);
         audits.splice(mark.audits);
         for (const [id, balance] of balances) {
           const wallet = snapshot.wallets.get(id);
-          if (wallet) wallet.currentBalance = balance;
+          if (wallet) Object.assign(wallet, balance);
         }
         const refused = new AtomicBulkRefused(index, error);
         return group.requests.map(() => ({ ok: false, error: refused }));
@@ -173,21 +194,26 @@ export function planBatch(
   const outcomes = groups.map(applyGroup);
   const balanceChanges = new Map<string, number>();
   const balancesAfter = new Map<string, number>();
+  const heldAfter = new Map<string, number>();
   for (const [id, wallet] of snapshot.wallets) {
+    if (wallet.heldBalance !== openingHeld.get(id)) heldAfter.set(id, wallet.heldBalance);
     const delta = wallet.currentBalance - (opening.get(id) ?? wallet.currentBalance);
     if (delta === 0) continue;
     balanceChanges.set(id, delta);
     balancesAfter.set(id, wallet.currentBalance);
   }
-  return { outcomes, postings, balanceChanges, balancesAfter, notices, audits };
+  return { outcomes, postings, balanceChanges, balancesAfter, holds, heldAfter, notices, audits };
 }
 
-function balancesOf(group: PostingGroup, wallets: Map<string, LockedWallet>): Map<string, number> {
-  const balances = new Map<string, number>();
+type Balances = Pick<LockedWallet, 'currentBalance' | 'heldBalance'>;
+
+function balancesOf(group: PostingGroup, wallets: Map<string, LockedWallet>): Map<string, Balances> {
+  const balances = new Map<string, Balances>();
   for (const { input } of group.requests) {
     for (const id of [input.debitedWalletId, input.creditedWalletId]) {
       const wallet = wallets.get(id);
-      if (wallet) balances.set(id, wallet.currentBalance);
+      if (wallet)
+        balances.set(id, { currentBalance: wallet.currentBalance, heldBalance: wallet.heldBalance });
     }
   }
   return balances;

@@ -92,7 +92,9 @@ export function reversalRefusal(
   return overdraft(debited, original.amount);
 }
 
+/** Against the available balance: what pending holds reserve is spent already (README, "Holds"). */
 function overdraft(debited: LockedWallet, amount: number): Refusal<'INSUFFICIENT_FUNDS'> | undefined {
-  if (debited.type.allowNegativeBalance || debited.currentBalance >= amount) return undefined;
+  if (debited.type.allowNegativeBalance || debited.currentBalance - debited.heldBalance >= amount)
+    return undefined;
   return refuse('INSUFFICIENT_FUNDS', `Wallet ${debited.accountNumber} does not hold enough for this`);
 }

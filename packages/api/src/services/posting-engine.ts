@@ -4,6 +4,7 @@ import {
   causeChain,
   type Database,
   findPostingsByKeys,
+  insertHolds,
   insertNotices,
   insertPostings,
   insertTransactionAudits,
@@ -145,17 +146,21 @@ export function createPostingEngine(deps: PostingEngineDeps) {
       let createdAt = new Map<string, Date>();
       if (plan.postings.length > 0) {
         // The audit rows read their postings' times, so they are issued after the postings' insert.
-        const [inserted, balances, , audited] = await Promise.all([
+        const [inserted, balances, , audited, held] = await Promise.all([
           insertPostings(run, plan.postings),
           applyBalanceChanges(run, plan.balanceChanges),
           insertNotices(run, plan.notices),
           insertTransactionAudits(run, plan.audits),
+          insertHolds(run, plan.holds),
         ]);
         if (inserted.size !== plan.postings.length) throw new PostingKeyTakenError();
         if (audited !== plan.audits.length)
           throw new Error('posting engine: an admin posting was not audited');
         for (const [id, balance] of plan.balancesAfter) {
           if (balances.get(id) !== balance) throw new Error(`posting engine: wallet ${id} balance drifted`);
+        }
+        for (const [id, balance] of plan.heldAfter) {
+          if (held.get(id) !== balance) throw new Error(`posting engine: wallet ${id} held balance drifted`);
         }
         createdAt = inserted;
       }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Actor, TransactionCreateInput } from '@tekana/contracts';
+import { type Actor, holdSecondsOf, type TransactionCreateInput } from '@tekana/contracts';
 
 /**
  * Fingerprints are versioned: rows written before v2 hold a bare hex hash of a hand-kept field list,
@@ -33,7 +33,18 @@ export function canonicalJson(value: unknown): string {
  * itself only repeats what the row is found by.
  */
 export function requestFingerprint(actor: Actor, input: TransactionCreateInput): string {
-  return V2 + sha256(canonicalJson({ actorId: actor.id, input }));
+  return V2 + sha256(canonicalJson({ actorId: actor.id, input: withHoldDefaults(input) }));
+}
+
+/**
+ * `hold` and its expiry have no zod defaults, so that a posting's fingerprint stays what it was before
+ * holds existed; they are filled in here instead: "hold": false is no hold, and a hold's expiry left out
+ * is the default one.
+ */
+function withHoldDefaults(input: TransactionCreateInput): TransactionCreateInput {
+  const { hold, expiresInSeconds, ...posting } = input;
+  const seconds = holdSecondsOf(input);
+  return seconds === undefined ? posting : { ...posting, hold, expiresInSeconds: seconds };
 }
 
 /** A reversal's fingerprint: who reversed what. Stored like a posting's, never compared (a reversal is never replayed). */

@@ -2,6 +2,7 @@ import {
   CHANNEL_TYPES,
   CURRENCY_CODES,
   GENDERS,
+  HOLD_STATUSES,
   ID_TYPES,
   ROLES,
   TRANSACTION_STATUSES,
@@ -18,3 +19,4 @@ export const walletStatus = pgEnum('wallet_status', WALLET_STATUSES);
 export const transactionTypeStatus = pgEnum('transaction_type_status', TRANSACTION_TYPE_STATUSES);
 export const channelType = pgEnum('channel_type', CHANNEL_TYPES);
 export const transactionStatus = pgEnum('transaction_status', TRANSACTION_STATUSES);
+export const holdStatus = pgEnum('hold_status', HOLD_STATUSES);

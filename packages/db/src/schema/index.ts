@@ -1,5 +1,6 @@
 export * from './audit';
 export * from './customers';
 export * from './enums';
+export * from './holds';
 export * from './ledger';
 export * from './outbox';

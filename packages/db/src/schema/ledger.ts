@@ -50,10 +50,13 @@ export const wallets = pgTable(
     currencyCode: currencyCode('currency_code').notNull(),
     accountNumber: text('account_number').notNull().unique(),
     currentBalance: money('current_balance').notNull().default(0),
+    /** What this wallet's PENDING holds reserve; available = current − held (README, "Holds"). */
+    heldBalance: money('held_balance').notNull().default(0),
     status: walletStatus('status').notNull().default('ACTIVE'),
     createdAt: createdAt(),
   },
   (t) => [
+    check('wallets_held_balance_nonnegative', sql`${t.heldBalance} >= 0`),
     index('wallets_customer_id_idx').on(t.customerId, t.createdAt, t.id),
     index('wallets_created_at_id_idx').on(t.createdAt, t.id),
     // By type: the two FLOAT wallets among a million; and the rare wallets that are not ACTIVE.
