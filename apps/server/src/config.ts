@@ -60,6 +60,15 @@ function postgresUrlProblem(text: string): string | undefined {
   return undefined;
 }
 
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A PostgreSQL URL of one host or several (failover: the first of them that takes writes). */
 const postgresUrl = z.string().superRefine((text, ctx) => {
   const problem = postgresUrlProblem(text);
@@ -113,6 +122,11 @@ export const configSchema = z
     CORS_ORIGINS: list.pipe(z.array(origin)),
     // Past this a request answers 503 instead of hanging on a database or Redis that went silent.
     REQUEST_TIMEOUT_MS: int(10_000, 100),
+    // The IANA zone whose calendar days and months the limits per period count in (README, "Limits per period").
+    LIMITS_TIME_ZONE: z
+      .string()
+      .default('Africa/Kigali')
+      .refine(isTimeZone, 'LIMITS_TIME_ZONE is an IANA time zone such as Africa/Kigali'),
   })
   .superRefine(
     (c, ctx) => {

@@ -134,6 +134,7 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     recentWrites,
     smsQueue,
     clock: systemClock,
+    limitsTimeZone: config.LIMITS_TIME_ZONE,
     log,
     limits: {
       loginPerIp: limiter('login-ip', config.RATE_LIMIT_LOGIN_PER_IP),

@@ -10,6 +10,7 @@ import {
 } from '@tekana/contracts';
 import { customers, type Database, findFloatWallet, smsOutbox } from '@tekana/db';
 import { asc, eq } from 'drizzle-orm';
+import type { Clock } from '../src/ports/clock';
 import type { Logger } from '../src/ports/logger';
 import { silentLogger } from '../src/ports/logger';
 import { createMemoryOtpStore } from '../src/ports/otp-store';
@@ -51,7 +52,10 @@ export type Testbed = Awaited<ReturnType<typeof createTestbed>>;
  * The ledger's services over a real database, with fixture factories. Every test makes its own customers
  * and wallets here: the database is shared by all test files of a run.
  */
-export async function createTestbed(database: Database, options: { log?: Logger } = {}) {
+export async function createTestbed(
+  database: Database,
+  options: { log?: Logger; clock?: Clock; limitsTimeZone?: string } = {},
+) {
   await database.migrate();
   const sms = createRecordingSmsQueue();
   const limit = () =>
@@ -61,7 +65,8 @@ export async function createTestbed(database: Database, options: { log?: Logger 
     otpStore: createMemoryOtpStore(5),
     revocations: createMemoryTokenRevocations(),
     smsQueue: sms,
-    clock: { now: () => new Date() },
+    clock: options.clock ?? { now: () => new Date() },
+    limitsTimeZone: options.limitsTimeZone ?? 'Africa/Kigali',
     log: options.log ?? silentLogger,
     limits: {
       loginPerIp: limit(),

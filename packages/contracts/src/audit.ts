@@ -15,6 +15,9 @@ export const AUDIT_ACTIONS = [
   'transaction.post',
   'transaction.reverse',
   'admin.create',
+  'limit.create',
+  'limit.update',
+  'limit.delete',
 ] as const;
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof auditActionSchema>;
@@ -27,6 +30,7 @@ export const AUDIT_ENTITY_TYPES = [
   'wallet',
   'transaction',
   'customer',
+  'limit',
 ] as const;
 export const auditEntityTypeSchema = z.enum(AUDIT_ENTITY_TYPES);
 export type AuditEntityType = z.infer<typeof auditEntityTypeSchema>;
@@ -43,6 +47,9 @@ export const AUDIT_ENTITY_OF: Record<AuditAction, AuditEntityType> = {
   'transaction.post': 'transaction',
   'transaction.reverse': 'transaction',
   'admin.create': 'customer',
+  'limit.create': 'limit',
+  'limit.update': 'limit',
+  'limit.delete': 'limit',
 };
 
 /** The entity as the API shows it, before or after the action; null before a creation. */

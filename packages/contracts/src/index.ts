@@ -5,6 +5,7 @@ export * from './customer';
 export * from './enums';
 export * from './environment';
 export * from './errors';
+export * from './limit';
 export * from './pagination';
 export * from './sms';
 export * from './transaction';

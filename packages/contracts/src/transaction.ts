@@ -20,6 +20,7 @@ import {
   transactionStatusSchema,
   transactionTypeStatusSchema,
 } from './enums';
+import { limitExceededSchema } from './limit';
 import { paginationInput } from './pagination';
 import { codeSchema } from './wallet';
 
@@ -183,7 +184,11 @@ export type TransactionBulkInput = z.infer<typeof transactionBulkInput>;
 export const transactionBulkItemSchema = z.object({
   status: z.number().int(),
   message: z.string(),
-  data: z.union([transactionSchema, z.object({ code: z.string() })]),
+  // A refusal: its code, and its facts when it has some (LIMIT_EXCEEDED's remainingAmount, ...).
+  data: z.union([
+    transactionSchema,
+    z.object({ code: z.string() }).extend(limitExceededSchema.partial().shape),
+  ]),
 });
 export type TransactionBulkItem = z.infer<typeof transactionBulkItemSchema>;
 

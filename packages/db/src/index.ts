@@ -4,6 +4,7 @@ export * from './data-dir-lock';
 export * from './ledger';
 export * from './outbox';
 export * from './pagination';
+export * from './period-limits';
 export * from './postgres-errors';
 export * from './scale-seed';
 export * as schema from './schema';

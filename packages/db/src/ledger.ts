@@ -164,10 +164,11 @@ export type NewPosting = Omit<TransactionRow, 'createdAt'>;
 const INSERT_POSTINGS = `
   insert into transactions (id, reference_number, external_reference_number, request_hash,
     transaction_type_id, channel_type, debited_wallet_id, credited_wallet_id, amount, currency_code,
-    debited_wallet_balance, credited_wallet_balance, status, status_message, reversal_of)
+    debited_wallet_balance, credited_wallet_balance, status, status_message, reversal_of, created_at)
   select p.id, p."referenceNumber", p."externalReferenceNumber", p."requestHash", p."transactionTypeId",
          p."channelType", p."debitedWalletId", p."creditedWalletId", p.amount, p."currencyCode",
-         p."debitedWalletBalance", p."creditedWalletBalance", p.status, p."statusMessage", p."reversalOf"
+         p."debitedWalletBalance", p."creditedWalletBalance", p.status, p."statusMessage", p."reversalOf",
+         $2::timestamptz
   from json_to_recordset($1::text::json) as p(id uuid, "referenceNumber" text,
     "externalReferenceNumber" text, "requestHash" text, "transactionTypeId" uuid,
     "channelType" channel_type, "debitedWalletId" uuid, "creditedWalletId" uuid, amount bigint,
@@ -177,9 +178,16 @@ const INSERT_POSTINGS = `
   on conflict do nothing
   returning id, created_at as "createdAt"`;
 
-/** Inserts the postings in one statement; gives the time of each row it inserted, by id. */
-export async function insertPostings(run: RunSql, postings: NewPosting[]): Promise<Map<string, Date>> {
-  const rows = await run(INSERT_POSTINGS, [JSON.stringify(postings)]);
+/**
+ * Inserts the postings in one statement, all dated `postedAt`: the ledger's clock, the time their limits
+ * counted them at (README, "Limits per period"). Gives the time of each row it inserted, by id.
+ */
+export async function insertPostings(
+  run: RunSql,
+  postings: NewPosting[],
+  postedAt: Date,
+): Promise<Map<string, Date>> {
+  const rows = await run(INSERT_POSTINGS, [JSON.stringify(postings), postedAt.toISOString()]);
   return new Map(rows.map((r) => [r.id as string, sqlDate(r.createdAt)]));
 }
 
@@ -207,6 +215,7 @@ export async function applyBalanceChanges(
 export async function writePosting(
   run: RunSql,
   posting: Omit<NewPosting, 'debitedWalletBalance' | 'creditedWalletBalance'>,
+  postedAt: Date,
 ): Promise<TransactionRow> {
   const balances = await applyBalanceChanges(
     run,
@@ -221,7 +230,7 @@ export async function writePosting(
     throw new Error('writePosting: a wallet of the posting is missing');
   }
   const row = { ...posting, debitedWalletBalance, creditedWalletBalance };
-  const inserted = await insertPostings(run, [row]);
+  const inserted = await insertPostings(run, [row], postedAt);
   const createdAt = inserted.get(row.id);
   if (!createdAt) throw new PostingKeyTakenError();
   return { ...row, createdAt };

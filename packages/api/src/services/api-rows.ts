@@ -2,6 +2,7 @@ import {
   type Actor,
   auditEntrySchema,
   customerSchema,
+  limitSchema,
   ruleSchema,
   type Transaction,
   transactionTypeSchema,
@@ -35,6 +36,7 @@ export const toWallet = shownAs(walletSchema);
 export const toTransactionType = shownAs(transactionTypeSchema);
 export const toRule = shownAs(ruleSchema);
 export const toAuditEntry = shownAs(auditEntrySchema);
+export const toLimit = shownAs(limitSchema);
 
 /** The customers who own a posting's two wallets; null when unknown, which hides that side. */
 export type PostingOwners = { debitedCustomerId: string | null; creditedCustomerId: string | null };

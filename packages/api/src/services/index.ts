@@ -4,6 +4,7 @@ import { type AuthDeps, createAuthService } from './auth';
 import { createCustomerService } from './customers';
 import { createLedgerService, type LedgerDeps } from './ledger';
 import { createNoticeRelay } from './notice-relay';
+import { createPeriodLimitService } from './period-limits';
 import { createReadYourWrites, type ReadYourWritesDeps } from './read-your-writes';
 import { createRuleService } from './rules';
 import { createTransactionTypeService } from './transaction-types';
@@ -23,6 +24,7 @@ export function createServices(deps: ServiceDeps) {
     wallets: createWalletService(deps),
     transactionTypes: createTransactionTypeService(deps),
     rules: createRuleService(deps),
+    periodLimits: createPeriodLimitService(deps),
     ledger: createLedgerService({ ...deps, wakeNoticeRelay: noticeRelay.wake }),
     /** Started by the server; moves committed notices from the outbox to the SMS queue. */
     noticeRelay,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Actor, DomainError, type TransactionCreateInput } from '@tekana/contracts';
 import type {
+  LimitUsageChange,
   LockedWallet,
   NewAuditEntry,
   NewOutboxNotice,
@@ -11,6 +12,7 @@ import type {
 import { type PostingOwners, toPostingFields } from './api-rows';
 import { auditEntry } from './audit';
 import { outboxNoticesFor } from './ledger-notices';
+import { type LimitUsage, limitExceededError } from './limit-usage';
 import { authorizePosting, postingRefusal } from './posting-checks';
 import { isSameRequest } from './request-fingerprint';
 
@@ -26,6 +28,8 @@ export type BatchSnapshot = {
   wallets: Map<string, LockedWallet>;
   /** Postings already committed under the batch's idempotency keys. */
   earlier: TransactionRow[];
+  /** The debited wallets' limits per period and their usage; absent when none applies. */
+  limits?: LimitUsage;
 };
 
 /**
@@ -46,6 +50,8 @@ export type BatchPlan = {
   notices: NewOutboxNotice[];
   /** One per posting an admin made (a deposit, a withdrawal, any other); none for customers' postings. */
   audits: NewAuditEntry[];
+  /** What the batch's postings used of their limits per period. */
+  limitUsage: LimitUsageChange[];
 };
 
 /** A refusal inside an atomic bulk: nothing of it posts, and the caller learns which item failed. */
@@ -54,7 +60,7 @@ export class AtomicBulkRefused extends DomainError {
     readonly index: number,
     refusal: DomainError,
   ) {
-    super(refusal.code, `Item ${index}: ${refusal.message}`, { index });
+    super(refusal.code, `Item ${index}: ${refusal.message}`, { ...refusal.details, index });
   }
 }
 
@@ -112,6 +118,10 @@ export function planBatch(
     );
     const refusal = postingRefusal({ ...input, ...found, debited, credited });
     if (refusal) throw new DomainError(refusal.code, refusal.message);
+    const typeId = found.transactionType.id;
+    const overLimit = snapshot.limits?.refusal(debited.id, typeId, input.amount);
+    if (overLimit) throw limitExceededError(overLimit);
+    snapshot.limits?.take(debited.id, typeId, input.amount);
     debited.currentBalance -= input.amount;
     credited.currentBalance += input.amount;
     const posting: NewPosting = {
@@ -143,6 +153,7 @@ export function planBatch(
   /** Runs a group; on a refusal in an atomic group, puts every wallet, key and row back as it was. */
   function applyGroup(group: PostingGroup): PostingOutcome[] {
     const mark = { postings: postings.length, notices: notices.length, audits: audits.length };
+    const limitsMark = snapshot.limits?.mark() ?? 0;
     // Only an atomic group may have to be undone; its wallets are at most twice its size.
     const balances = group.atomic ? balancesOf(group, snapshot.wallets) : new Map<string, number>();
     const outcomes: PostingOutcome[] = [];
@@ -159,6 +170,7 @@ export function planBatch(
         for (const undone of postings.splice(mark.postings)) posted.delete(undone.externalReferenceNumber);
         notices.splice(mark.notices);
         audits.splice(mark.audits);
+        snapshot.limits?.undo(limitsMark);
         for (const [id, balance] of balances) {
           const wallet = snapshot.wallets.get(id);
           if (wallet) wallet.currentBalance = balance;
@@ -179,7 +191,8 @@ export function planBatch(
     balanceChanges.set(id, delta);
     balancesAfter.set(id, wallet.currentBalance);
   }
-  return { outcomes, postings, balanceChanges, balancesAfter, notices, audits };
+  const limitUsage = snapshot.limits?.changes() ?? [];
+  return { outcomes, postings, balanceChanges, balancesAfter, notices, audits, limitUsage };
 }
 
 function balancesOf(group: PostingGroup, wallets: Map<string, LockedWallet>): Map<string, number> {

@@ -3,6 +3,7 @@ import {
   CURRENCY_CODES,
   GENDERS,
   ID_TYPES,
+  LIMIT_PERIODS,
   ROLES,
   TRANSACTION_STATUSES,
   TRANSACTION_TYPE_STATUSES,
@@ -18,3 +19,4 @@ export const walletStatus = pgEnum('wallet_status', WALLET_STATUSES);
 export const transactionTypeStatus = pgEnum('transaction_type_status', TRANSACTION_TYPE_STATUSES);
 export const channelType = pgEnum('channel_type', CHANNEL_TYPES);
 export const transactionStatus = pgEnum('transaction_status', TRANSACTION_STATUSES);
+export const limitPeriod = pgEnum('limit_period', LIMIT_PERIODS);

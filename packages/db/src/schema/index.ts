@@ -2,4 +2,5 @@ export * from './audit';
 export * from './customers';
 export * from './enums';
 export * from './ledger';
+export * from './limits';
 export * from './outbox';
