@@ -130,13 +130,44 @@ export async function createTestbed(
       return services.wallets.create(admin, { customerId: owner.id, walletTypeCode, currencyCode });
     },
     /** A customer with one wallet holding `balance`, deposited from the float by the admin. */
-    async fundedCustomer(balance: number, currencyCode: CurrencyCode = 'RWF') {
+    async fundedCustomer(balance: number, currencyCode: CurrencyCode = 'RWF', walletTypeCode = 'PERSONAL') {
       const customer = await makeCustomer();
-      const wallet = await services.wallets.create(customer, { walletTypeCode: 'PERSONAL', currencyCode });
+      const wallet = await services.wallets.create(customer, { walletTypeCode, currencyCode });
       if (balance > 0) await deposit(wallet.id, balance, currencyCode);
       return { customer, wallet };
     },
     deposit,
+    /**
+     * A wallet type of the test's own, allowed what PERSONAL is (deposits in, withdrawals out, transfers
+     * both ways, payments out): what a test sets on it, such as a limit, touches no other test.
+     */
+    async ownWalletType() {
+      const code = `W_${randomBytes(5).toString('hex').toUpperCase()}`;
+      const walletType = await services.walletTypes.create(admin, {
+        code,
+        name: code,
+        minimumTransactionAmount: 1,
+        maximumTransactionAmount: 10_000_000,
+        allowNegativeBalance: false,
+      });
+      const allowed = {
+        DEPOSIT: [false, true],
+        WITHDRAWAL: [true, false],
+        TRANSFER: [true, true],
+        PAYMENT: [true, false],
+      };
+      for (const [typeCode, [debitAllowed = false, creditAllowed = false]] of Object.entries(allowed)) {
+        const [type] = (await services.transactionTypes.list({ code: typeCode })).items;
+        if (!type) throw new Error(`no ${typeCode} transaction type`);
+        await services.rules.set(admin, {
+          transactionTypeId: type.id,
+          walletTypeId: walletType.id,
+          debitAllowed,
+          creditAllowed,
+        });
+      }
+      return walletType;
+    },
     /** The SMS notices a posting wrote to the outbox, in its own transaction, as jobs for the queue. */
     async noticesOf(transactionId: string): Promise<SmsJob[]> {
       const rows = await database.db

@@ -178,7 +178,11 @@ export function createLedgerService(deps: LedgerDeps) {
               periodStartsOf(limitPeriods.windowsAt(original.createdAt)),
             );
             await insertNotices(run, outboxNoticesFor(reversal, debited, credited));
-            await insertTransactionAudits(run, [reversalAudit(actor, original, reversal)]);
+            await insertTransactionAudits(
+              run,
+              [reversalAudit(actor, original, reversal)],
+              reversal.createdAt,
+            );
             return transactionFor(actor, reversal, {
               debitedCustomerId: debited.customerId,
               creditedCustomerId: credited.customerId,

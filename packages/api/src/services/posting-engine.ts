@@ -163,7 +163,7 @@ export function createPostingEngine(deps: PostingEngineDeps) {
           insertPostings(run, plan.postings, postedAt),
           applyBalanceChanges(run, plan.balanceChanges),
           insertNotices(run, plan.notices),
-          insertTransactionAudits(run, plan.audits),
+          insertTransactionAudits(run, plan.audits, postedAt),
           addLimitUsage(run, plan.limitUsage),
         ]);
         if (inserted.size !== plan.postings.length) throw new PostingKeyTakenError();
