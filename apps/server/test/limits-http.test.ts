@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { AuditEntry, Limit, Page, Transaction, Wallet, WalletType } from '@tekana/contracts';
+import type {
+  AuditEntry,
+  Limit,
+  LimitExceeded,
+  Page,
+  Transaction,
+  Wallet,
+  WalletType,
+} from '@tekana/contracts';
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -32,7 +40,12 @@ function transfer(actor: SignedIn, from: Wallet, to: Wallet, amount: number) {
     creditedWalletId: to.id,
     amount,
   };
-  return server.rest<Transaction & { code?: string }>('POST', '/transactions', body, actor.token);
+  return server.rest<Transaction & Partial<{ code: string } & LimitExceeded>>(
+    'POST',
+    '/transactions',
+    body,
+    actor.token,
+  );
 }
 
 /** A wallet type of the test's own with a limit on it, a customer holding `balance` in one, and a payee. */
@@ -179,7 +192,7 @@ describe('a posting over a limit', () => {
       resetsAt: expect.any(String),
     });
     // The next midnight in Kigali (UTC+2, no daylight saving time): 22:00 UTC, within a day from now.
-    const resetsAt = new Date(over.body.data.resetsAt as unknown as string);
+    const resetsAt = new Date(over.body.data.resetsAt ?? '');
     expect(resetsAt.toISOString()).toMatch(/T22:00:00\.000Z$/);
     expect(resetsAt.getTime() - Date.now()).toBeGreaterThan(0);
     expect(resetsAt.getTime() - Date.now()).toBeLessThanOrEqual(86_400_000);
