@@ -15,7 +15,11 @@ export async function measureEngineInProcess(
   load: { connections: number; durationSeconds: number },
 ): Promise<Measurement> {
   const database = createDatabase({ databaseUrl, dataDir: '', maxConnections: 10 });
-  const ledgerService = createLedgerService({ database, clock: systemClock });
+  const ledgerService = createLedgerService({
+    database,
+    clock: systemClock,
+    limitsTimeZone: 'Africa/Kigali',
+  });
   const latencies: number[] = [];
   let refused = 0;
   let sequence = 0;

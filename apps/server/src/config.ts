@@ -60,6 +60,15 @@ function postgresUrlProblem(text: string): string | undefined {
   return undefined;
 }
 
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A PostgreSQL URL of one host or several (failover: the first of them that takes writes). */
 const postgresUrl = z.string().superRefine((text, ctx) => {
   const problem = postgresUrlProblem(text);
@@ -116,6 +125,11 @@ export const configSchema = z
     // How often each server voids expired holds. A capture refuses an expired hold at once anyway; this
     // only says how soon its funds show as available again.
     HOLD_SWEEP_INTERVAL_MS: int(5_000, 100),
+    // The IANA zone whose calendar days and months the limits per period count in (README, "Limits per period").
+    LIMITS_TIME_ZONE: z
+      .string()
+      .default('Africa/Kigali')
+      .refine(isTimeZone, 'LIMITS_TIME_ZONE is an IANA time zone such as Africa/Kigali'),
   })
   .superRefine(
     (c, ctx) => {

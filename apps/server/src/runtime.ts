@@ -117,6 +117,7 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
         ? startRelayThread({ ...config, DATABASE_URL: config.DATABASE_URL, REDIS_URL: config.REDIS_URL }, log)
         : undefined,
     clock: systemClock,
+    limitsTimeZone: config.LIMITS_TIME_ZONE,
     log,
     limits: {
       loginPerIp: limiter('login-ip', config.RATE_LIMIT_LOGIN_PER_IP),

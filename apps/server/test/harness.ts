@@ -286,17 +286,18 @@ export async function floatWallet(
 }
 
 /**
- * A signed-in customer who opened a PERSONAL RWF wallet of their own, holding `balance`, deposited by the
- * admin from `float` over REST.
+ * A signed-in customer who opened an RWF wallet of their own (PERSONAL unless told), holding `balance`,
+ * deposited by the admin from `float` over REST.
  */
 export async function customerWithFundedWallet(
   server: TestServer,
   admin: SignedIn,
   float: Wallet,
   balance: number,
+  walletTypeCode = 'PERSONAL',
 ): Promise<SignedIn & { wallet: Wallet }> {
   const signedIn = await registerAndSignIn(server);
-  const body = { walletTypeCode: 'PERSONAL', currencyCode: 'RWF' };
+  const body = { walletTypeCode, currencyCode: 'RWF' };
   const opened = await server.rest<Wallet>('POST', '/wallets', body, signedIn.token);
   if (opened.status !== 201) throw new Error(`opening a wallet answered ${opened.status}`);
   const wallet = opened.body.data;

@@ -110,6 +110,14 @@ describe('loadConfig', () => {
     );
   });
 
+  it('counts limits per period in Kigali unless LIMITS_TIME_ZONE names another IANA zone', () => {
+    expect(loadConfig({}).LIMITS_TIME_ZONE).toBe('Africa/Kigali');
+    expect(loadConfig({ LIMITS_TIME_ZONE: 'Europe/London' }).LIMITS_TIME_ZONE).toBe('Europe/London');
+    expect(() => loadConfig({ LIMITS_TIME_ZONE: 'Kigali' })).toThrow(
+      /\n\s+LIMITS_TIME_ZONE: LIMITS_TIME_ZONE is an IANA/,
+    );
+  });
+
   it('throws a ConfigError naming every bad variable', () => {
     expect(() => loadConfig({ PORT: '70000', REDIS_URL: 'http://x' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: '70000', REDIS_URL: 'http://x' })).toThrow(/PORT: .*\n\s+REDIS_URL: /);

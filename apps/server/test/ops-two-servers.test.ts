@@ -12,6 +12,7 @@ import {
   type ServerProcess,
   spawnSource,
   startServerProcess,
+  walletTypeLikePersonal,
 } from './server-process';
 import type { SpawnedProcess } from './spawned-process';
 
@@ -102,6 +103,41 @@ describe('two servers posting on the same wallets', () => {
       .filter((r, i) => i % 5 === 4 && r.status === 201)
       .reduce((sum, r) => sum + r.body.data.amount, 0);
     expect(balances[2]).toBe(paid);
+  }, 60_000);
+});
+
+describe('a limit per period raced for on two servers', () => {
+  it('lets through exactly the postings that fit, wherever they land', async () => {
+    const [one, two] = servers;
+    if (!one || !two) throw new Error('two servers');
+    const walletType = await walletTypeLikePersonal(one.base, token);
+    const limit = { walletTypeId: walletType.id, period: 'DAY', maxAmount: 1_000 };
+    expect((await rest(one.base, 'PUT', '/limits', limit, token)).status).toBe(200);
+    const [sender, payee] = await Promise.all([
+      customerWithWallet(one.base, token, walletType.code),
+      customerWithWallet(two.base, token),
+    ]);
+    const float = await floatWalletOf(one.base, token);
+    expect(
+      (await postTransaction(one.base, token, 'DEPOSIT', float.id, sender.wallet.id, 5_000)).status,
+    ).toBe(201);
+    // 50 postings of 30, half on each server: 33 fit in 1,000.
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        postTransaction(
+          i % 2 ? one.base : two.base,
+          token,
+          'TRANSFER',
+          sender.wallet.id,
+          payee.wallet.id,
+          30,
+        ),
+      ),
+    );
+    const codes = answers.map((a) => (a.status === 201 ? 'posted' : (a.body.data as { code?: string }).code));
+    expect(codes.filter((c) => c === 'posted')).toHaveLength(33);
+    expect(codes.filter((c) => c === 'LIMIT_EXCEEDED')).toHaveLength(17);
+    expect(await balanceOf(two.base, sender.wallet)).toBe(5_000 - 990);
   }, 60_000);
 });
 

@@ -1,5 +1,6 @@
 import { auditRouter } from './routers/audit';
 import { customerRouter } from './routers/customer';
+import { limitRouter } from './routers/limit';
 import { transactionRouter } from './routers/transaction';
 import { transactionTypeRouter } from './routers/transaction-type';
 import { walletRouter } from './routers/wallet';
@@ -13,6 +14,7 @@ export const appRouter = createTRPCRouter({
   transactionType: transactionTypeRouter,
   transaction: transactionRouter,
   audit: auditRouter,
+  limit: limitRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -10,6 +10,7 @@ import {
 } from '@tekana/contracts';
 import { customers, type Database, findFloatWallet, smsOutbox } from '@tekana/db';
 import { asc, eq } from 'drizzle-orm';
+import type { Clock } from '../src/ports/clock';
 import type { Logger } from '../src/ports/logger';
 import { silentLogger } from '../src/ports/logger';
 import { createMemoryOtpStore } from '../src/ports/otp-store';
@@ -51,7 +52,10 @@ export type Testbed = Awaited<ReturnType<typeof createTestbed>>;
  * The ledger's services over a real database, with fixture factories. Every test makes its own customers
  * and wallets here: the database is shared by all test files of a run.
  */
-export async function createTestbed(database: Database, options: { log?: Logger } = {}) {
+export async function createTestbed(
+  database: Database,
+  options: { log?: Logger; clock?: Clock; limitsTimeZone?: string } = {},
+) {
   await database.migrate();
   const sms = createRecordingSmsQueue();
   const limit = () =>
@@ -61,7 +65,8 @@ export async function createTestbed(database: Database, options: { log?: Logger 
     otpStore: createMemoryOtpStore(5),
     revocations: createMemoryTokenRevocations(),
     smsQueue: sms,
-    clock: { now: () => new Date() },
+    clock: options.clock ?? { now: () => new Date() },
+    limitsTimeZone: options.limitsTimeZone ?? 'Africa/Kigali',
     log: options.log ?? silentLogger,
     limits: {
       loginPerIp: limit(),
@@ -125,13 +130,44 @@ export async function createTestbed(database: Database, options: { log?: Logger 
       return services.wallets.create(admin, { customerId: owner.id, walletTypeCode, currencyCode });
     },
     /** A customer with one wallet holding `balance`, deposited from the float by the admin. */
-    async fundedCustomer(balance: number, currencyCode: CurrencyCode = 'RWF') {
+    async fundedCustomer(balance: number, currencyCode: CurrencyCode = 'RWF', walletTypeCode = 'PERSONAL') {
       const customer = await makeCustomer();
-      const wallet = await services.wallets.create(customer, { walletTypeCode: 'PERSONAL', currencyCode });
+      const wallet = await services.wallets.create(customer, { walletTypeCode, currencyCode });
       if (balance > 0) await deposit(wallet.id, balance, currencyCode);
       return { customer, wallet };
     },
     deposit,
+    /**
+     * A wallet type of the test's own, allowed what PERSONAL is (deposits in, withdrawals out, transfers
+     * both ways, payments out): what a test sets on it, such as a limit, touches no other test.
+     */
+    async ownWalletType() {
+      const code = `W_${randomBytes(5).toString('hex').toUpperCase()}`;
+      const walletType = await services.walletTypes.create(admin, {
+        code,
+        name: code,
+        minimumTransactionAmount: 1,
+        maximumTransactionAmount: 10_000_000,
+        allowNegativeBalance: false,
+      });
+      const allowed = {
+        DEPOSIT: [false, true],
+        WITHDRAWAL: [true, false],
+        TRANSFER: [true, true],
+        PAYMENT: [true, false],
+      };
+      for (const [typeCode, [debitAllowed = false, creditAllowed = false]] of Object.entries(allowed)) {
+        const [type] = (await services.transactionTypes.list({ code: typeCode })).items;
+        if (!type) throw new Error(`no ${typeCode} transaction type`);
+        await services.rules.set(admin, {
+          transactionTypeId: type.id,
+          walletTypeId: walletType.id,
+          debitAllowed,
+          creditAllowed,
+        });
+      }
+      return walletType;
+    },
     /** The SMS notices a posting wrote to the outbox, in its own transaction, as jobs for the queue. */
     async noticesOf(transactionId: string): Promise<SmsJob[]> {
       const rows = await database.db

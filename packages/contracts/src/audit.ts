@@ -17,6 +17,9 @@ export const AUDIT_ACTIONS = [
   'transaction.capture',
   'transaction.void',
   'admin.create',
+  'limit.create',
+  'limit.update',
+  'limit.delete',
 ] as const;
 export const auditActionSchema = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof auditActionSchema>;
@@ -29,6 +32,7 @@ export const AUDIT_ENTITY_TYPES = [
   'wallet',
   'transaction',
   'customer',
+  'limit',
 ] as const;
 export const auditEntityTypeSchema = z.enum(AUDIT_ENTITY_TYPES);
 export type AuditEntityType = z.infer<typeof auditEntityTypeSchema>;
@@ -47,6 +51,9 @@ export const AUDIT_ENTITY_OF: Record<AuditAction, AuditEntityType> = {
   'transaction.capture': 'transaction',
   'transaction.void': 'transaction',
   'admin.create': 'customer',
+  'limit.create': 'limit',
+  'limit.update': 'limit',
+  'limit.delete': 'limit',
 };
 
 /** The entity as the API shows it, before or after the action; null before a creation. */

@@ -10,6 +10,7 @@ export const NEW_POSTING_REFUSALS = [
   'CURRENCY_MISMATCH',
   'TRANSACTION_TYPE_INACTIVE',
   'SAME_WALLET',
+  'LIMIT_EXCEEDED',
 ] as const;
 export type NewPostingRefusal = (typeof NEW_POSTING_REFUSALS)[number];
 

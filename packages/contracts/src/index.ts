@@ -6,6 +6,7 @@ export * from './enums';
 export * from './environment';
 export * from './errors';
 export * from './hold';
+export * from './limit';
 export * from './pagination';
 export * from './sms';
 export * from './statement';

@@ -21,6 +21,7 @@ import {
   transactionTypeStatusSchema,
 } from './enums';
 import { holdExpirySchema } from './hold';
+import { limitExceededSchema } from './limit';
 import { paginationInput } from './pagination';
 import { accountNumberSchema, codeSchema } from './wallet';
 
@@ -206,7 +207,11 @@ export type TransactionBulkInput = z.infer<typeof transactionBulkInput>;
 export const transactionBulkItemSchema = z.object({
   status: z.number().int(),
   message: z.string(),
-  data: z.union([transactionSchema, z.object({ code: z.string() })]),
+  // A refusal: its code, and its facts when it has some (LIMIT_EXCEEDED's remainingAmount, ...).
+  data: z.union([
+    transactionSchema,
+    z.object({ code: z.string() }).extend(limitExceededSchema.partial().shape),
+  ]),
 });
 export type TransactionBulkItem = z.infer<typeof transactionBulkItemSchema>;
 

@@ -19,13 +19,15 @@ export async function recordAudit(q: Queryable, entries: NewAuditEntry[]): Promi
 }
 
 // One statement for all the admin postings of a batch (or a reversal). The posting's time is the
-// database's: taken from its row, written earlier in the same transaction, and formatted as the API's
-// toISOString formats it, so that `after` is exactly the posting the API shows.
+// ledger's: taken from its row, written earlier in the same transaction, and formatted as the API's
+// toISOString formats it, so that `after` is exactly the posting the API shows. The audit row is dated
+// by the same clock as the postings of its batch (or the reversal posting).
 const INSERT_TRANSACTION_AUDITS = `
-  insert into audit_log (actor_id, actor_role, action, entity_type, entity_id, before, after)
+  insert into audit_log (actor_id, actor_role, action, entity_type, entity_id, before, after, created_at)
   select a."actorId", a."actorRole", a.action, a."entityType", a."entityId", a.before,
          a.after || jsonb_build_object('createdAt',
-           to_char(t.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+           to_char(t.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+         $2::timestamptz
   from json_to_recordset($1::text::json) as a("actorId" uuid, "actorRole" role, action text,
     "entityType" text, "entityId" uuid, before jsonb, after jsonb)
   join transactions t on t.id = a."entityId"
@@ -36,7 +38,11 @@ const INSERT_TRANSACTION_AUDITS = `
  * there are some, so a batch of customer postings costs nothing more. Gives the number of rows written:
  * fewer than asked when a posting was not written, which the caller checks once it knows why.
  */
-export async function insertTransactionAudits(run: RunSql, entries: NewAuditEntry[]): Promise<number> {
+export async function insertTransactionAudits(
+  run: RunSql,
+  entries: NewAuditEntry[],
+  postedAt: Date,
+): Promise<number> {
   if (entries.length === 0) return 0;
-  return (await run(INSERT_TRANSACTION_AUDITS, [JSON.stringify(entries)])).length;
+  return (await run(INSERT_TRANSACTION_AUDITS, [JSON.stringify(entries), postedAt.toISOString()])).length;
 }

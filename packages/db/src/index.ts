@@ -7,6 +7,7 @@ export * from './older-version';
 export * from './outbox';
 export * from './pagination';
 export * from './partitions';
+export * from './period-limits';
 export * from './postgres-errors';
 export * from './scale-seed';
 export * as schema from './schema';

@@ -166,7 +166,7 @@ export class PostingKeyTakenError extends Error {
   }
 }
 
-/** A posting as the engine decided it: everything but the time, which the database gives. */
+/** A posting as the engine decided it: everything but the time, given to the whole batch at its insert. */
 export type NewPosting = Omit<TransactionRow, 'createdAt'>;
 
 // The keys first, into posting_keys, in key order, so that two batches racing on the same keys wait for
@@ -182,7 +182,7 @@ const INSERT_POSTINGS = `
       status transaction_status, "statusMessage" text, "reversalOf" uuid)
   ), keyed as (
     insert into posting_keys (external_reference_number, reference_number, transaction_id, created_at)
-    select p."externalReferenceNumber", p."referenceNumber", p.id, now() from posting p
+    select p."externalReferenceNumber", p."referenceNumber", p.id, $2::timestamptz from posting p
     order by p."externalReferenceNumber"
     on conflict do nothing
     returning transaction_id, created_at
@@ -198,9 +198,16 @@ const INSERT_POSTINGS = `
   join keyed k on k.transaction_id = p.id
   returning id, created_at as "createdAt"`;
 
-/** Inserts the postings in one statement; gives the time of each row it inserted, by id. */
-export async function insertPostings(run: RunSql, postings: NewPosting[]): Promise<Map<string, Date>> {
-  const rows = await run(INSERT_POSTINGS, [JSON.stringify(postings)]);
+/**
+ * Inserts the postings in one statement, all dated `postedAt`: the ledger's clock, the time their limits
+ * counted them at (README, "Limits per period"). Gives the time of each row it inserted, by id.
+ */
+export async function insertPostings(
+  run: RunSql,
+  postings: NewPosting[],
+  postedAt: Date,
+): Promise<Map<string, Date>> {
+  const rows = await run(INSERT_POSTINGS, [JSON.stringify(postings), postedAt.toISOString()]);
   return new Map(rows.map((r) => [r.id as string, sqlDate(r.createdAt)]));
 }
 
@@ -228,6 +235,7 @@ export async function applyBalanceChanges(
 export async function writePosting(
   run: RunSql,
   posting: Omit<NewPosting, 'debitedWalletBalance' | 'creditedWalletBalance'>,
+  postedAt: Date,
 ): Promise<TransactionRow> {
   const balances = await applyBalanceChanges(
     run,
@@ -242,7 +250,7 @@ export async function writePosting(
     throw new Error('writePosting: a wallet of the posting is missing');
   }
   const row = { ...posting, debitedWalletBalance, creditedWalletBalance };
-  const inserted = await insertPostings(run, [row]);
+  const inserted = await insertPostings(run, [row], postedAt);
   const createdAt = inserted.get(row.id);
   if (!createdAt) throw new PostingKeyTakenError();
   return { ...row, createdAt };

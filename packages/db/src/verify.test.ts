@@ -63,21 +63,25 @@ async function post(
   if (!transactionType) throw new Error('not seeded');
   const ref = randomBytes(8).toString('hex');
   return database.transact((run) =>
-    writePosting(run, {
-      id: randomUUID(),
-      status: 'COMPLETED',
-      referenceNumber: `TX${ref}`,
-      externalReferenceNumber: reversalOf ? `reversal:${reversalOf}` : ref,
-      requestHash: ref,
-      transactionTypeId: transactionType.id,
-      channelType: 'WEB',
-      debitedWalletId,
-      creditedWalletId,
-      amount,
-      currencyCode: 'RWF',
-      statusMessage: null,
-      reversalOf,
-    }),
+    writePosting(
+      run,
+      {
+        id: randomUUID(),
+        status: 'COMPLETED',
+        referenceNumber: `TX${ref}`,
+        externalReferenceNumber: reversalOf ? `reversal:${reversalOf}` : ref,
+        requestHash: ref,
+        transactionTypeId: transactionType.id,
+        channelType: 'WEB',
+        debitedWalletId,
+        creditedWalletId,
+        amount,
+        currencyCode: 'RWF',
+        statusMessage: null,
+        reversalOf,
+      },
+      new Date(),
+    ),
   );
 }
 

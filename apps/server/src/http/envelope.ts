@@ -1,5 +1,19 @@
 import type { Meta } from '@tekana/api';
+import { limitExceededSchema } from '@tekana/contracts';
 import { z } from 'zod';
+
+/** LIMIT_EXCEEDED's facts, sent beside its code. */
+const limitExceededFields = {
+  remainingAmount: limitExceededSchema.shape.remainingAmount.optional().meta({
+    description: 'LIMIT_EXCEEDED: what the wallet may still send now under its limits (null: no amount cap)',
+  }),
+  remainingCount: limitExceededSchema.shape.remainingCount.optional().meta({
+    description: 'LIMIT_EXCEEDED: how many more postings it may make now (null: no count cap)',
+  }),
+  resetsAt: limitExceededSchema.shape.resetsAt.optional().meta({
+    description: 'LIMIT_EXCEEDED: when the limit it is over starts its next period',
+  }),
+};
 
 /**
  * The old gateway's envelope `{ status, message, data }`, made in this one place from what
@@ -49,4 +63,5 @@ export const errorDataSchema = z.object({
     .nonnegative()
     .optional()
     .meta({ description: 'An atomic bulk request: the item that was refused (nothing was posted)' }),
+  ...limitExceededFields,
 });

@@ -23,6 +23,7 @@ const TAGS: Record<string, string> = {
   transactions: 'Postings: one amount from a debited wallet to a credited one, and their reversals',
   transactionTypes: 'Kinds of posting (DEPOSIT, TRANSFER, ...) and their limits',
   rules: 'What each transaction type may debit and credit, per wallet type',
+  limits: 'What a wallet of a type may send per day or month (LIMIT_EXCEEDED past it)',
   audit: 'The append-only log of admin actions',
 };
 

@@ -96,6 +96,8 @@ export function explain(code: PostingRefusal): string {
     case 'CREDIT_NOT_ALLOWED':
     case 'TRANSACTION_TYPE_INACTIVE':
       return 'This kind of payment is not possible here';
+    case 'LIMIT_EXCEEDED':
+      return 'This wallet has reached its sending limit for now';
     default: {
       const unknown: never = code;
       return unknown;

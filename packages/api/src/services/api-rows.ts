@@ -2,6 +2,7 @@ import {
   type Actor,
   auditEntrySchema,
   customerSchema,
+  limitSchema,
   ruleSchema,
   type Transaction,
   transactionTypeSchema,
@@ -40,6 +41,7 @@ export function toWallet(row: RowOf<Omit<Wallet, 'availableBalance'>> & { heldBa
 export const toTransactionType = shownAs(transactionTypeSchema);
 export const toRule = shownAs(ruleSchema);
 export const toAuditEntry = shownAs(auditEntrySchema);
+export const toLimit = shownAs(limitSchema);
 
 /** The customers who own a posting's two wallets; null when unknown, which hides that side. */
 export type PostingOwners = { debitedCustomerId: string | null; creditedCustomerId: string | null };

@@ -344,7 +344,11 @@ describe('the posting engine’s audit statement', () => {
 
   it('is one statement for all the admin postings of a batch, and none in a batch of customers’ postings', async () => {
     const { counted, batches } = countingStatements(database);
-    const ledger = createLedgerService({ database: counted, clock: { now: () => new Date() } });
+    const ledger = createLedgerService({
+      database: counted,
+      clock: { now: () => new Date() },
+      limitsTimeZone: 'Africa/Kigali',
+    });
     const [alice, bob] = await Promise.all([bed.fundedCustomer(100), bed.fundedCustomer(100)]);
     const float = await bed.float();
     // Submitted in one tick on an idle engine: each group lands in one batch.

@@ -24,6 +24,7 @@ import {
   settleHolds,
   type TransactionRow,
 } from '@tekana/db';
+import type { Clock } from '../ports/clock';
 import { toTransaction, transactionFor } from './api-rows';
 import { auditEntry } from './audit';
 import { captureDecision, type HoldDecision, settleableHold, voidDecision } from './hold-checks';
@@ -32,6 +33,8 @@ import { outboxNoticesFor } from './ledger-notices';
 export type HoldService = ReturnType<typeof createHoldService>;
 export type HoldDeps = {
   database: Database;
+  /** Dates the audit rows of admins' captures and voids, as the ledger dates its own. */
+  clock: Clock;
   /** Told when a capture committed its notices to the outbox, so that the relay moves them at once. */
   wakeNoticeRelay?: () => void;
 };
@@ -83,9 +86,11 @@ export function createHoldService(deps: HoldDeps) {
     after: TransactionRow,
   ) {
     if (actor.role !== 'ADMIN' || !before) return;
-    await insertTransactionAudits(run, [
-      auditEntry(actor, action, after.id, toTransaction(before), toTransaction(after)),
-    ]);
+    await insertTransactionAudits(
+      run,
+      [auditEntry(actor, action, after.id, toTransaction(before), toTransaction(after))],
+      deps.clock.now(),
+    );
   }
 
   // Read only for an admin, whose actions are audited.

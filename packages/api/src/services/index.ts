@@ -7,6 +7,7 @@ import { createHoldService } from './holds';
 import { createLedgerService, type LedgerDeps } from './ledger';
 import { createNoticeRelay, type NoticeRelayControl } from './notice-relay';
 import { createPartitionMaintenance } from './partition-maintenance';
+import { createPeriodLimitService } from './period-limits';
 import { createReadYourWrites, type ReadYourWritesDeps } from './read-your-writes';
 import { createRuleService } from './rules';
 import { createStatementService } from './statements';
@@ -29,7 +30,11 @@ export type ServiceDeps = AuthDeps &
 export function createServices(deps: ServiceDeps) {
   const noticeRelay = deps.noticeRelay ?? createNoticeRelay(deps);
   const wallets = createWalletService(deps);
-  const holds = createHoldService({ database: deps.database, wakeNoticeRelay: noticeRelay.wake });
+  const holds = createHoldService({
+    database: deps.database,
+    clock: deps.clock,
+    wakeNoticeRelay: noticeRelay.wake,
+  });
   return {
     auth: createAuthService(deps),
     customers: createCustomerService(deps),
@@ -38,6 +43,7 @@ export function createServices(deps: ServiceDeps) {
     statements: createStatementService({ ...deps, wallets }),
     transactionTypes: createTransactionTypeService(deps),
     rules: createRuleService(deps),
+    periodLimits: createPeriodLimitService(deps),
     ledger: createLedgerService({ ...deps, wakeNoticeRelay: noticeRelay.wake }),
     /** Started by the server; moves committed notices from the outbox to the SMS queue. */
     noticeRelay,

@@ -16,6 +16,7 @@ import {
 import {
   type Database,
   findTransaction,
+  giveBackLimitUsage,
   insertNotices,
   insertTransactionAudits,
   lockWalletsInIdOrder,
@@ -29,6 +30,8 @@ import { toTransaction, transactionFor } from './api-rows';
 import { auditEntry } from './audit';
 import { makeReferenceNumber } from './generated-numbers';
 import { outboxNoticesFor } from './ledger-notices';
+import { createLimitPeriods } from './limit-periods';
+import { periodStartsOf } from './limit-usage';
 import { createPayeeResolver, type ResolvedPosting } from './payees';
 import { AtomicBulkRefused, type PostingRequest } from './posting-batch';
 import { reversalRefusal } from './posting-checks';
@@ -38,7 +41,10 @@ import { requestFingerprint, reversalFingerprint } from './request-fingerprint';
 export type LedgerService = ReturnType<typeof createLedgerService>;
 export type LedgerDeps = {
   database: Database;
+  /** Dates postings (and limits), so that a posting's limits count it in the period of its createdAt. */
   clock: Clock;
+  /** The IANA zone whose days and months the limits per period count in (LIMITS_TIME_ZONE). */
+  limitsTimeZone: string;
   /** Told when notices were committed to the outbox, so that the relay moves them at once. */
   wakeNoticeRelay?: () => void;
   /** Observes each committed batch of the posting engine (for metrics). */
@@ -67,16 +73,19 @@ function committed(actor: Actor, result: PostingResult = NO_ANSWER): Transaction
 function bulkItem(actor: Actor, result: PostingResult): TransactionBulkItem {
   if (result.ok) return { status: 201, message: TRANSACTION_POSTED, data: committed(actor, result) };
   if (!(result.error instanceof DomainError)) throw result.error;
-  const { code, message } = result.error;
-  return { status: ERROR_STATUS[code], message, data: { code } };
+  const { code, message, details } = result.error;
+  return { status: ERROR_STATUS[code], message, data: { ...details, code } };
 }
 
 /** Posting and reversal: the only code that moves money (README, "The posting engine"). */
 export function createLedgerService(deps: LedgerDeps) {
   const newReference = () => makeReferenceNumber(deps.clock.now());
+  const limitPeriods = createLimitPeriods(deps.limitsTimeZone);
   const engine = createPostingEngine({
     database: deps.database,
     newReference,
+    clock: deps.clock,
+    limitPeriods,
     onNoticesCommitted: deps.wakeNoticeRelay,
     onBatch: deps.onPostingBatch,
   });
@@ -156,26 +165,40 @@ export function createLedgerService(deps: LedgerDeps) {
               throw new Error('reverse: a row of the original is missing');
             const refusal = reversalRefusal(original, debited);
             if (refusal) throw new DomainError(refusal.code, refusal.message);
-            const reversal = await writePosting(run, {
-              id: randomUUID(),
-              referenceNumber: newReference(),
-              externalReferenceNumber: reversalReferenceOf(original.id),
-              requestHash: reversalFingerprint(actor, original.id),
-              transactionTypeId: original.transactionTypeId,
-              channelType: original.channelType,
-              debitedWalletId: debited.id,
-              creditedWalletId: credited.id,
-              amount: original.amount,
-              currencyCode: original.currencyCode,
-              status: 'COMPLETED',
-              statusMessage: input.statusMessage ?? `Reversal of ${original.referenceNumber}`,
-              reversalOf: original.id,
-            });
+            const reversal = await writePosting(
+              run,
+              {
+                id: randomUUID(),
+                referenceNumber: newReference(),
+                externalReferenceNumber: reversalReferenceOf(original.id),
+                requestHash: reversalFingerprint(actor, original.id),
+                transactionTypeId: original.transactionTypeId,
+                channelType: original.channelType,
+                debitedWalletId: debited.id,
+                creditedWalletId: credited.id,
+                amount: original.amount,
+                currencyCode: original.currencyCode,
+                status: 'COMPLETED',
+                statusMessage: input.statusMessage ?? `Reversal of ${original.referenceNumber}`,
+                reversalOf: original.id,
+              },
+              deps.clock.now(),
+            );
             debited.currentBalance = reversal.debitedWalletBalance;
             credited.currentBalance = reversal.creditedWalletBalance;
             await markReversed(run, original);
+            // The original's amount and count go back to the periods it was counted in.
+            await giveBackLimitUsage(
+              run,
+              original,
+              periodStartsOf(limitPeriods.windowsAt(original.createdAt)),
+            );
             await insertNotices(run, outboxNoticesFor(reversal, debited, credited));
-            await insertTransactionAudits(run, [reversalAudit(actor, original, reversal)]);
+            await insertTransactionAudits(
+              run,
+              [reversalAudit(actor, original, reversal)],
+              reversal.createdAt,
+            );
             return transactionFor(actor, reversal, {
               debitedCustomerId: debited.customerId,
               creditedCustomerId: credited.customerId,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Actor, DomainError, holdSecondsOf, type TransactionCreateInput } from '@tekana/contracts';
 import type {
+  LimitUsageChange,
   LockedWallet,
   NewAuditEntry,
   NewHold,
@@ -13,6 +14,7 @@ import { type PostingOwners, toPostingFields } from './api-rows';
 import { auditEntry } from './audit';
 import { newHold } from './hold-checks';
 import { outboxNoticesFor } from './ledger-notices';
+import { type LimitUsage, limitExceededError } from './limit-usage';
 import { authorizePosting, postingRefusal } from './posting-checks';
 import { isSameRequest } from './request-fingerprint';
 
@@ -28,6 +30,8 @@ export type BatchSnapshot = {
   wallets: Map<string, LockedWallet>;
   /** Postings already committed under the batch's idempotency keys. */
   earlier: TransactionRow[];
+  /** The debited wallets' limits per period and their usage; absent when none applies. */
+  limits?: LimitUsage;
 };
 
 /**
@@ -51,6 +55,8 @@ export type BatchPlan = {
   notices: NewOutboxNotice[];
   /** One per posting an admin made (a deposit, a withdrawal, any other); none for customers' postings. */
   audits: NewAuditEntry[];
+  /** What the batch's postings used of their limits per period. */
+  limitUsage: LimitUsageChange[];
 };
 
 /** A refusal inside an atomic bulk: nothing of it posts, and the caller learns which item failed. */
@@ -59,7 +65,7 @@ export class AtomicBulkRefused extends DomainError {
     readonly index: number,
     refusal: DomainError,
   ) {
-    super(refusal.code, `Item ${index}: ${refusal.message}`, { index });
+    super(refusal.code, `Item ${index}: ${refusal.message}`, { ...refusal.details, index });
   }
 }
 
@@ -119,6 +125,11 @@ export function planBatch(
     );
     const refusal = postingRefusal({ ...input, ...found, debited, credited });
     if (refusal) throw new DomainError(refusal.code, refusal.message);
+    // A hold counts against its wallet's limits when it is placed, as the posting it may become.
+    const typeId = found.transactionType.id;
+    const overLimit = snapshot.limits?.refusal(debited.id, typeId, input.amount);
+    if (overLimit) throw limitExceededError(overLimit);
+    snapshot.limits?.take(debited.id, typeId, input.amount);
     // A hold reserves the amount and moves nothing: its row keeps the balances as they stand.
     const holdSeconds = holdSecondsOf(input);
     if (holdSeconds === undefined) {
@@ -163,6 +174,7 @@ export function planBatch(
       notices: notices.length,
       audits: audits.length,
     };
+    const limitsMark = snapshot.limits?.mark() ?? 0;
     // Only an atomic group may have to be undone; its wallets are at most twice its size.
     const balances = group.atomic ? balancesOf(group, snapshot.wallets) : new Map<string, Balances>();
     const outcomes: PostingOutcome[] = [];
@@ -180,6 +192,7 @@ export function planBatch(
         holds.splice(mark.holds);
         notices.splice(mark.notices);
         audits.splice(mark.audits);
+        snapshot.limits?.undo(limitsMark);
         for (const [id, balance] of balances) {
           const wallet = snapshot.wallets.get(id);
           if (wallet) Object.assign(wallet, balance);
@@ -202,7 +215,18 @@ export function planBatch(
     balanceChanges.set(id, delta);
     balancesAfter.set(id, wallet.currentBalance);
   }
-  return { outcomes, postings, balanceChanges, balancesAfter, holds, heldAfter, notices, audits };
+  const limitUsage = snapshot.limits?.changes() ?? [];
+  return {
+    outcomes,
+    postings,
+    balanceChanges,
+    balancesAfter,
+    holds,
+    heldAfter,
+    notices,
+    audits,
+    limitUsage,
+  };
 }
 
 type Balances = Pick<LockedWallet, 'currentBalance' | 'heldBalance'>;

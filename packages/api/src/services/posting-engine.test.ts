@@ -3,7 +3,9 @@ import { createDatabase, verifyLedger } from '@tekana/db';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestbed, outcomeOf, posting, type Testbed } from '../../test/ledger-testbed';
+import { systemClock } from '../ports/clock';
 import { makeReferenceNumber } from './generated-numbers';
+import { createLimitPeriods } from './limit-periods';
 import { createPostingEngine } from './posting-engine';
 import { requestFingerprint } from './request-fingerprint';
 
@@ -199,6 +201,8 @@ describe('a database that stops answering', () => {
     const engine = createPostingEngine({
       database,
       newReference: () => makeReferenceNumber(new Date()),
+      clock: systemClock,
+      limitPeriods: createLimitPeriods('Africa/Kigali'),
       maxWaitingPostings: 3,
     });
     const submit = () => {

@@ -1,5 +1,6 @@
 import { DomainError } from '@tekana/contracts';
 import {
+  addLimitUsage,
   applyBalanceChanges,
   causeChain,
   type Database,
@@ -12,11 +13,15 @@ import {
   isRefusedValue,
   lockWalletsInIdOrder,
   PostingKeyTakenError,
+  readLimitUsage,
   readTransactionTypes,
   type TransactionRow,
 } from '@tekana/db';
 import { isUnavailable } from '../errors';
+import type { Clock } from '../ports/clock';
 import type { PostingOwners } from './api-rows';
+import type { LimitPeriods } from './limit-periods';
+import { createLimitUsage, periodStartsOf } from './limit-usage';
 import { type PostingGroup, type PostingOutcome, planBatch } from './posting-batch';
 
 /** A posting's final answer: the committed row and its wallets' owners, or the refusal it got. */
@@ -29,6 +34,10 @@ export type PostingEngine = ReturnType<typeof createPostingEngine>;
 export type PostingEngineDeps = {
   database: Database;
   newReference: () => string;
+  /** Dates each batch's postings: the time their limits per period count them at. */
+  clock: Clock;
+  /** The days and months of the limits' time zone. */
+  limitPeriods: LimitPeriods;
   /** Called after a batch that wrote notices has committed (wakes the outbox relay). */
   onNoticesCommitted?: () => void;
   /** Observes each committed batch: how many postings it carried and how long it took. */
@@ -134,24 +143,30 @@ export function createPostingEngine(deps: PostingEngineDeps) {
     const typeIds = [...new Set(requests.flatMap((r) => r.input.transactionTypeId ?? []))];
     const typeCodes = [...new Set(requests.flatMap((r) => r.input.transactionTypeCode ?? []))];
     const keys = [...new Set(requests.map((r) => r.input.externalReferenceNumber))];
+    const debitedIds = [...new Set(requests.map((r) => r.input.debitedWalletId))];
+    const postedAt = deps.clock.now();
+    const windows = deps.limitPeriods.windowsAt(postedAt);
     return deps.database.transact(async (run) => {
-      // Issued together and run in this order: the keys are read under the locks, so a copy of a request
-      // that committed while we waited for a wallet is found.
-      const [transactionTypes, wallets, earlier] = await Promise.all([
+      // Issued together and run in this order: the keys and the limits' usage are read under the locks, so
+      // a copy of a request that committed while we waited for a wallet is found, and its usage counted.
+      const [transactionTypes, wallets, earlier, usage] = await Promise.all([
         readTransactionTypes(run, { ids: typeIds, codes: typeCodes }),
         lockWalletsInIdOrder(run, walletIds),
         findPostingsByKeys(run, keys),
+        readLimitUsage(run, debitedIds, postedAt, periodStartsOf(windows)),
       ]);
-      const plan = planBatch(entries, { transactionTypes, wallets, earlier }, deps.newReference);
+      const limits = usage.length > 0 ? createLimitUsage(usage, windows) : undefined;
+      const plan = planBatch(entries, { transactionTypes, wallets, earlier, limits }, deps.newReference);
       let createdAt = new Map<string, Date>();
       if (plan.postings.length > 0) {
         // The audit rows read their postings' times, so they are issued after the postings' insert.
         const [inserted, balances, , audited, held] = await Promise.all([
-          insertPostings(run, plan.postings),
+          insertPostings(run, plan.postings, postedAt),
           applyBalanceChanges(run, plan.balanceChanges),
           insertNotices(run, plan.notices),
-          insertTransactionAudits(run, plan.audits),
+          insertTransactionAudits(run, plan.audits, postedAt),
           insertHolds(run, plan.holds),
+          addLimitUsage(run, plan.limitUsage),
         ]);
         if (inserted.size !== plan.postings.length) throw new PostingKeyTakenError();
         if (audited !== plan.audits.length)

@@ -4,6 +4,7 @@ import {
   GENDERS,
   HOLD_STATUSES,
   ID_TYPES,
+  LIMIT_PERIODS,
   ROLES,
   TRANSACTION_STATUSES,
   TRANSACTION_TYPE_STATUSES,
@@ -20,3 +21,4 @@ export const transactionTypeStatus = pgEnum('transaction_type_status', TRANSACTI
 export const channelType = pgEnum('channel_type', CHANNEL_TYPES);
 export const transactionStatus = pgEnum('transaction_status', TRANSACTION_STATUSES);
 export const holdStatus = pgEnum('hold_status', HOLD_STATUSES);
+export const limitPeriod = pgEnum('limit_period', LIMIT_PERIODS);

@@ -3,4 +3,5 @@ export * from './customers';
 export * from './enums';
 export * from './holds';
 export * from './ledger';
+export * from './limits';
 export * from './outbox';

@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDatabase, verifyLedger } from '@tekana/db';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestbed, outcomeOf, posting } from '../../test/ledger-testbed';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'tekana-limits-'));
+const database = createDatabase({ dataDir });
+
+afterAll(async () => {
+  await database.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('limits per period on embedded PGlite', () => {
+  it('lets concurrent postings through up to the daily limit, gives a reversal back, and verifies clean', async () => {
+    let now = new Date('2026-03-14T12:00:00.000Z');
+    const bed = await createTestbed(database, { clock: { now: () => now } });
+    expect(database.kind).toBe('embedded');
+    const walletType = await bed.ownWalletType();
+    await bed.services.periodLimits.set(bed.admin, {
+      walletTypeId: walletType.id,
+      period: 'DAY',
+      maxAmount: 1_000,
+    });
+    const alice = await bed.fundedCustomer(5_000, 'RWF', walletType.code);
+    const bob = await bed.fundedCustomer(0);
+    const send = (amount: number) =>
+      bed.services.ledger.post(
+        alice.customer,
+        posting('TRANSFER', alice.wallet.id, bob.wallet.id, amount, bed.ref()),
+      );
+    // One connection: the 20 postings queue, and exactly the four that fit go through.
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => outcomeOf(send(250))));
+    expect(outcomes.filter((o) => o === 'OK')).toHaveLength(4);
+    expect(outcomes.filter((o) => o === 'LIMIT_EXCEEDED')).toHaveLength(16);
+
+    const [first] = (await bed.services.transactions.list(bed.admin, { debitedWalletId: alice.wallet.id }))
+      .items;
+    await bed.services.ledger.reverse(bed.admin, { id: first?.id ?? '' });
+    await send(250);
+    expect(await outcomeOf(send(1))).toBe('LIMIT_EXCEEDED');
+    now = new Date('2026-03-14T22:00:00.000Z');
+    await send(1_000);
+    expect(await bed.balanceOf(alice.wallet.id)).toBe(5_000 - 2_000);
+    expect(await verifyLedger(database.db)).toEqual([]);
+  });
+});

@@ -1,0 +1,114 @@
+import type { LimitPeriod } from '@tekana/contracts';
+import type { RunSql } from './handle';
+import { pgArray, sqlMoney } from './sql-values';
+
+/**
+ * The SQL of limits per period on the posting path: what the debited wallets may still send, read under
+ * their locks; what a batch used, added in one statement; what a reversal gives back. The rules (which
+ * limit applies, what is over it) live in the ledger service.
+ */
+
+/** Where each period the batch counts in starts (the posting time's day and month in the limits' zone). */
+export type PeriodStarts = Record<LimitPeriod, Date>;
+
+/** A limit of a debited wallet's type, with what that wallet used of it in the current period. */
+export type WalletLimitUsage = {
+  walletId: string;
+  limitId: string;
+  transactionTypeId: string | null;
+  period: LimitPeriod;
+  maxAmount: number | null;
+  maxCount: number | null;
+  usedAmount: number;
+  usedCount: number;
+};
+
+/** One usage counter's change: added by a batch, or taken back (negative) by a reversal. */
+export type LimitUsageChange = {
+  walletId: string;
+  limitId: string;
+  periodStart: Date;
+  amount: number;
+  count: number;
+};
+
+// A limit counts the postings made since it was created (both times from the one clock that dates postings),
+// so that a reversal gives back only what a limit took. Run after the wallet locks: no other batch moves
+// these counters meanwhile.
+const LIMITS_WITH_USAGE = `
+  select w.id as "walletId", l.id as "limitId", l.transaction_type_id as "transactionTypeId", l.period,
+         l.max_amount as "maxAmount", l.max_count as "maxCount",
+         coalesce(u.amount, 0) as "usedAmount", coalesce(u.count, 0) as "usedCount"
+  from wallets w
+  join period_limits l on l.wallet_type_id = w.wallet_type_id and l.created_at <= $4::timestamptz
+  left join limit_usage u on u.wallet_id = w.id and u.limit_id = l.id
+    and u.period_start = case l.period when 'DAY' then $2::timestamptz else $3::timestamptz end
+  where w.id = any($1::uuid[])`;
+
+/** The limits of these wallets' types in force at `postedAt`, each with the wallet's usage of its current period. */
+export async function readLimitUsage(
+  run: RunSql,
+  walletIds: string[],
+  postedAt: Date,
+  starts: PeriodStarts,
+): Promise<WalletLimitUsage[]> {
+  const rows = await run(LIMITS_WITH_USAGE, [
+    pgArray(walletIds),
+    starts.DAY.toISOString(),
+    starts.MONTH.toISOString(),
+    postedAt.toISOString(),
+  ]);
+  return rows.map((r) => ({
+    walletId: r.walletId as string,
+    limitId: r.limitId as string,
+    transactionTypeId: r.transactionTypeId as string | null,
+    period: r.period as LimitPeriod,
+    maxAmount: r.maxAmount === null ? null : sqlMoney(r.maxAmount),
+    maxCount: r.maxCount === null ? null : Number(r.maxCount),
+    usedAmount: sqlMoney(r.usedAmount),
+    usedCount: Number(r.usedCount),
+  }));
+}
+
+// One statement per batch, however many counters it moved; the wallets' locks serialize it with every other
+// batch and reversal of those wallets, in every process.
+const ADD_LIMIT_USAGE = `
+  insert into limit_usage as u (wallet_id, limit_id, period_start, amount, count)
+  select c."walletId", c."limitId", c."periodStart", c.amount, c.count
+  from json_to_recordset($1::text::json) as c("walletId" uuid, "limitId" uuid, "periodStart" timestamptz,
+    amount bigint, count integer)
+  on conflict (wallet_id, limit_id, period_start)
+  do update set amount = u.amount + excluded.amount, count = u.count + excluded.count`;
+
+/** Adds a batch's usage to its counters; the caller issues it only when a limit applied. */
+export async function addLimitUsage(run: RunSql, changes: LimitUsageChange[]): Promise<void> {
+  if (changes.length > 0) await run(ADD_LIMIT_USAGE, [JSON.stringify(changes)]);
+}
+
+// The counters of the period the original was posted in, of the limits that counted it: those of its debited
+// wallet's type, of its transaction type or of every type, created before it. Never below zero.
+const GIVE_BACK_LIMIT_USAGE = `
+  update limit_usage u
+  set amount = greatest(u.amount - $3::bigint, 0), count = greatest(u.count - 1, 0)
+  from period_limits l, wallets w
+  where w.id = $1::uuid and u.wallet_id = w.id and u.limit_id = l.id
+    and l.wallet_type_id = w.wallet_type_id
+    and (l.transaction_type_id is null or l.transaction_type_id = $2::uuid)
+    and l.created_at <= $4::timestamptz
+    and u.period_start = case l.period when 'DAY' then $5::timestamptz else $6::timestamptz end`;
+
+/** A reversed posting's amount and count, given back to the periods it was taken from. The caller holds the wallet's lock. */
+export async function giveBackLimitUsage(
+  run: RunSql,
+  original: { debitedWalletId: string; transactionTypeId: string; amount: number; createdAt: Date },
+  starts: PeriodStarts,
+): Promise<void> {
+  await run(GIVE_BACK_LIMIT_USAGE, [
+    original.debitedWalletId,
+    original.transactionTypeId,
+    original.amount,
+    original.createdAt.toISOString(),
+    starts.DAY.toISOString(),
+    starts.MONTH.toISOString(),
+  ]);
+}

@@ -1,0 +1,68 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { limitPeriod } from './enums';
+import { transactionTypes, walletTypes } from './ledger';
+
+const time = (name: string) =>
+  timestamp(name, { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow();
+
+/**
+ * What a wallet of a type may send per period (README, "Limits per period"). One per (wallet type,
+ * transaction type or none, period): a null transaction type caps every type together.
+ */
+export const periodLimits = pgTable(
+  'period_limits',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    walletTypeId: uuid('wallet_type_id')
+      .notNull()
+      .references(() => walletTypes.id),
+    transactionTypeId: uuid('transaction_type_id').references(() => transactionTypes.id),
+    period: limitPeriod('period').notNull(),
+    maxAmount: bigint('max_amount', { mode: 'number' }),
+    maxCount: integer('max_count'),
+    // Set from the service's clock, the clock that dates postings: a limit counts the postings made since.
+    createdAt: time('created_at'),
+    updatedAt: time('updated_at'),
+  },
+  (t) => [
+    check(
+      'period_limits_caps',
+      sql`coalesce(${t.maxAmount}, ${t.maxCount}) is not null and coalesce(${t.maxAmount}, 1) > 0 and coalesce(${t.maxCount}, 1) > 0`,
+    ),
+    // The upsert's key; "no transaction type" is one value of it (PostgreSQL 14 has no NULLS NOT DISTINCT).
+    uniqueIndex('period_limits_key').on(
+      t.walletTypeId,
+      sql`coalesce(${t.transactionTypeId}, '00000000-0000-0000-0000-000000000000'::uuid)`,
+      t.period,
+    ),
+    index('period_limits_created_at_id_idx').on(t.createdAt, t.id),
+  ],
+);
+
+/**
+ * How much a wallet sent under a limit in one period: a counter the posting engine adds to under the
+ * wallet's lock, and a reversal takes back from. No foreign keys, so that the hot path checks none: the
+ * wallet is locked anyway, and a removed limit's rows are inert. Rows of ended periods may be deleted.
+ */
+export const limitUsage = pgTable(
+  'limit_usage',
+  {
+    walletId: uuid('wallet_id').notNull(),
+    limitId: uuid('limit_id').notNull(),
+    periodStart: timestamp('period_start', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull().default(0),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.walletId, t.limitId, t.periodStart] })],
+);
