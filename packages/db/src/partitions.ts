@@ -1,4 +1,3 @@
-import type { Database } from './client';
 import type { RunSql } from './handle';
 
 /**
@@ -33,7 +32,8 @@ export async function makeTransactionPartitions(
 
 /** The same, in a transaction of its own (the advisory lock is held until it commits). */
 export function makePartitionsAhead(
-  database: Pick<Database, 'transact'>,
+  // Structural, not Database: client.ts imports this file to make the months at migrate.
+  database: { transact<T>(work: (run: RunSql) => Promise<T>): Promise<T> },
   options?: { from?: Date; monthsAhead?: number },
 ): Promise<number> {
   return database.transact((run) => makeTransactionPartitions(run, options));
