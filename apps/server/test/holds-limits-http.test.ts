@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Limit, LimitExceeded, Transaction, Wallet } from '@tekana/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAdminAndSignIn, customerWithFundedWallet, floatWallet, type SignedIn, useTestServer } from './harness';
+import {
+  createAdminAndSignIn,
+  customerWithFundedWallet,
+  floatWallet,
+  type SignedIn,
+  useTestServer,
+} from './harness';
 import { walletTypeLikePersonal } from './server-process';
 
 // The sweeper runs every 200 ms, so that a hold of one second is given back within the test's patience; a
@@ -20,7 +26,12 @@ const DAY_LIMIT = { period: 'DAY', maxAmount: 1_000, maxCount: 3 };
 /** A customer on a wallet type of its own with the daily limit on it, a payee, and ways to pay or hold. */
 async function limitedCustomer() {
   const walletType = await walletTypeLikePersonal(server.url, admin.token);
-  const set = await server.rest<Limit>('PUT', '/limits', { walletTypeId: walletType.id, ...DAY_LIMIT }, admin.token);
+  const set = await server.rest<Limit>(
+    'PUT',
+    '/limits',
+    { walletTypeId: walletType.id, ...DAY_LIMIT },
+    admin.token,
+  );
   expect(set.status).toBe(200);
   const [sender, payee] = await Promise.all([
     customerWithFundedWallet(server, admin, float, 1_000_000, walletType.code),

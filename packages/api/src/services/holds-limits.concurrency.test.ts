@@ -100,7 +100,10 @@ describe('holds, captures, voids, expiries and postings racing under a daily lim
     expect(standingAmount).toBeLessThanOrEqual(MAX_AMOUNT);
     expect(standing.length).toBeLessThanOrEqual(MAX_COUNT);
     // The counter agrees exactly: every release gave back what it took, once, under the wallet's lock.
-    const [usage] = await database.db.select().from(limitUsage).where(eq(limitUsage.walletId, alice.wallet.id));
+    const [usage] = await database.db
+      .select()
+      .from(limitUsage)
+      .where(eq(limitUsage.walletId, alice.wallet.id));
     expect(usage).toMatchObject({ amount: standingAmount, count: standing.length });
     const sent = 1_000_000 - (await bed.balanceOf(alice.wallet.id));
     const received = await Promise.all(receivers.map((r) => bed.balanceOf(r.wallet.id)));

@@ -28,8 +28,7 @@ async function limitedSender(limits: Omit<LimitSetInput, 'walletTypeId'>[] = [DA
   }
   const sender = await bed.fundedCustomer(1_000_000, 'RWF', walletType.code);
   const payee = await bed.fundedCustomer(0);
-  const input = (amount: number) =>
-    posting('TRANSFER', sender.wallet.id, payee.wallet.id, amount, bed.ref());
+  const input = (amount: number) => posting('TRANSFER', sender.wallet.id, payee.wallet.id, amount, bed.ref());
   return {
     ...sender,
     walletType,

@@ -56,7 +56,8 @@ export type HoldDeps = {
 export function createHoldService(deps: HoldDeps) {
   const limitPeriods = createLimitPeriods(deps.limitsTimeZone);
   /** The hold's posting released: all it took of its limits (the amount and the count) goes back. */
-  const released = (row: TransactionRow) => limitGiveBack(limitPeriods, row, { amount: row.amount, count: 1 });
+  const released = (row: TransactionRow) =>
+    limitGiveBack(limitPeriods, row, { amount: row.amount, count: 1 });
 
   /** The hold a caller named, after its wallets' locks and then its own: the ledger's one lock order. */
   async function lockNamedHold(run: RunSql, actor: Actor, id: string, sides: 'both' | 'debited') {
