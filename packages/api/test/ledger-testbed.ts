@@ -8,7 +8,7 @@ import {
   type SmsJob,
   type TransactionCreateInput,
 } from '@tekana/contracts';
-import { customers, type Database, findFloatWallet, smsOutbox } from '@tekana/db';
+import { customers, type Database, findFloatWallet, makePartitionsAhead, smsOutbox } from '@tekana/db';
 import { asc, eq } from 'drizzle-orm';
 import type { Clock } from '../src/ports/clock';
 import type { Logger } from '../src/ports/logger';
@@ -57,6 +57,9 @@ export async function createTestbed(
   options: { log?: Logger; clock?: Clock; limitsTimeZone?: string } = {},
 ) {
   await database.migrate();
+  // A clock of the test's own may stand in a past month, which a server would not have made: its postings
+  // need their month of `transactions` (README, "Postings by month").
+  if (options.clock) await makePartitionsAhead(database, { from: options.clock.now() });
   const sms = createRecordingSmsQueue();
   const limit = () =>
     createMemoryRateLimiter(randomBytes(4).toString('hex'), { points: 1_000, durationSeconds: 60 });

@@ -4,7 +4,7 @@ import { pgArray, sqlMoney } from './sql-values';
 
 /**
  * The SQL of limits per period on the posting path: what the debited wallets may still send, read under
- * their locks; what a batch used, added in one statement; what a reversal gives back. The rules (which
+ * their locks; what a batch used, added in one statement; what a reversal or a hold released gives back. The rules (which
  * limit applies, what is over it) live in the ledger service.
  */
 
@@ -85,30 +85,56 @@ export async function addLimitUsage(run: RunSql, changes: LimitUsageChange[]): P
   if (changes.length > 0) await run(ADD_LIMIT_USAGE, [JSON.stringify(changes)]);
 }
 
-// The counters of the period the original was posted in, of the limits that counted it: those of its debited
-// wallet's type, of its transaction type or of every type, created before it. Never below zero.
-const GIVE_BACK_LIMIT_USAGE = `
-  update limit_usage u
-  set amount = greatest(u.amount - $3::bigint, 0), count = greatest(u.count - 1, 0)
-  from period_limits l, wallets w
-  where w.id = $1::uuid and u.wallet_id = w.id and u.limit_id = l.id
-    and l.wallet_type_id = w.wallet_type_id
-    and (l.transaction_type_id is null or l.transaction_type_id = $2::uuid)
-    and l.created_at <= $4::timestamptz
-    and u.period_start = case l.period when 'DAY' then $5::timestamptz else $6::timestamptz end`;
+/**
+ * What a posting took of its debited wallet's limits, to give back (a reversal, a hold voided, expired or
+ * captured for less): to the counters of the periods it was counted in, of the limits that counted it.
+ */
+export type LimitGiveBack = {
+  debitedWalletId: string;
+  transactionTypeId: string;
+  /** When the posting was counted: a limit created after it never counted it. */
+  postedAt: Date;
+  /** The periods that held `postedAt`. */
+  starts: PeriodStarts;
+  amount: number;
+  count: number;
+};
 
-/** A reversed posting's amount and count, given back to the periods it was taken from. The caller holds the wallet's lock. */
-export async function giveBackLimitUsage(
-  run: RunSql,
-  original: { debitedWalletId: string; transactionTypeId: string; amount: number; createdAt: Date },
-  starts: PeriodStarts,
-): Promise<void> {
-  await run(GIVE_BACK_LIMIT_USAGE, [
-    original.debitedWalletId,
-    original.transactionTypeId,
-    original.amount,
-    original.createdAt.toISOString(),
-    starts.DAY.toISOString(),
-    starts.MONTH.toISOString(),
-  ]);
+// The counters of the periods each posting was counted in, of the limits that counted it: those of its
+// debited wallet's type, of its transaction type or of every type, created before it. Summed per counter
+// first (an update applies one source row per target row), and never below zero.
+const GIVE_BACK_LIMIT_USAGE = `
+  with g as (
+    select * from json_to_recordset($1::text::json) as g("walletId" uuid, "transactionTypeId" uuid,
+      "postedAt" timestamptz, "dayStart" timestamptz, "monthStart" timestamptz, amount bigint, count integer)
+  ), back as (
+    select u.wallet_id, u.limit_id, u.period_start, sum(g.amount) as amount, sum(g.count) as count
+    from g
+    join wallets w on w.id = g."walletId"
+    join period_limits l on l.wallet_type_id = w.wallet_type_id
+      and (l.transaction_type_id is null or l.transaction_type_id = g."transactionTypeId")
+      and l.created_at <= g."postedAt"
+    join limit_usage u on u.wallet_id = w.id and u.limit_id = l.id
+      and u.period_start = case l.period when 'DAY' then g."dayStart" else g."monthStart" end
+    group by u.wallet_id, u.limit_id, u.period_start
+  )
+  update limit_usage u
+  set amount = greatest(u.amount - back.amount, 0), count = greatest(u.count - back.count, 0)
+  from back
+  where u.wallet_id = back.wallet_id and u.limit_id = back.limit_id and u.period_start = back.period_start`;
+
+/** Gives usage back, in one statement however many postings. The caller holds the debited wallets' locks. */
+export async function giveBackLimitUsage(run: RunSql, giveBacks: LimitGiveBack[]): Promise<void> {
+  const given = giveBacks.filter((g) => g.amount > 0 || g.count > 0);
+  if (given.length === 0) return;
+  const rows = given.map((g) => ({
+    walletId: g.debitedWalletId,
+    transactionTypeId: g.transactionTypeId,
+    postedAt: g.postedAt.toISOString(),
+    dayStart: g.starts.DAY.toISOString(),
+    monthStart: g.starts.MONTH.toISOString(),
+    amount: g.amount,
+    count: g.count,
+  }));
+  await run(GIVE_BACK_LIMIT_USAGE, [JSON.stringify(rows)]);
 }

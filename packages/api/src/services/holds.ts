@@ -14,6 +14,7 @@ import {
   findDueHolds,
   findHold,
   findTransaction,
+  giveBackLimitUsage,
   type HoldRow,
   insertNotices,
   insertTransactionAudits,
@@ -29,12 +30,16 @@ import { toTransaction, transactionFor } from './api-rows';
 import { auditEntry } from './audit';
 import { captureDecision, type HoldDecision, settleableHold, voidDecision } from './hold-checks';
 import { outboxNoticesFor } from './ledger-notices';
+import { createLimitPeriods } from './limit-periods';
+import { limitGiveBack } from './limit-usage';
 
 export type HoldService = ReturnType<typeof createHoldService>;
 export type HoldDeps = {
   database: Database;
   /** Dates the audit rows of admins' captures and voids, as the ledger dates its own. */
   clock: Clock;
+  /** The zone of the limits per period (LIMITS_TIME_ZONE): a hold released gives back to its own day and month. */
+  limitsTimeZone: string;
   /** Told when a capture committed its notices to the outbox, so that the relay moves them at once. */
   wakeNoticeRelay?: () => void;
 };
@@ -43,8 +48,17 @@ export type HoldDeps = {
  * Capture, void and expiry of holds (README, "Holds"). Holds are placed by the posting engine, as
  * PENDING postings; settling one changes balances, so each takes its wallets' locks in id order first,
  * then the hold's row, as a reversal does, in a database transaction of its own.
+ *
+ * A hold counted against its debited wallet's limits when it was placed (README, "Limits per period"):
+ * what it does not move goes back to the periods of its posting's createdAt, under the same locks; a
+ * capture is not checked against them again.
  */
 export function createHoldService(deps: HoldDeps) {
+  const limitPeriods = createLimitPeriods(deps.limitsTimeZone);
+  /** The hold's posting released: all it took of its limits (the amount and the count) goes back. */
+  const released = (row: TransactionRow) =>
+    limitGiveBack(limitPeriods, row, { amount: row.amount, count: 1 });
+
   /** The hold a caller named, after its wallets' locks and then its own: the ledger's one lock order. */
   async function lockNamedHold(run: RunSql, actor: Actor, id: string, sides: 'both' | 'debited') {
     const named = settleableHold(actor, await findHold(run, id));
@@ -132,6 +146,10 @@ export function createHoldService(deps: HoldDeps) {
           debitedWalletBalance: debited.currentBalance,
           creditedWalletBalance: credited.currentBalance,
         });
+        // The amount not captured goes back; the count stays taken, since a posting was made.
+        await giveBackLimitUsage(run, [
+          limitGiveBack(limitPeriods, row, { amount: hold.amount - amount, count: 0 }),
+        ]);
         const notices = outboxNoticesFor(row, debited, credited);
         await insertNotices(run, notices);
         await audit(run, actor, 'transaction.capture', before, row);
@@ -155,6 +173,7 @@ export function createHoldService(deps: HoldDeps) {
           { transactionId: hold.transactionId, statusMessage: input.statusMessage ?? 'Hold voided' },
         ]);
         if (!row) throw new Error('holds: the posting of a pending hold was not pending');
+        await giveBackLimitUsage(run, [released(row)]);
         await audit(run, actor, 'transaction.void', before, row);
         return shown(actor, row, wallets);
       });
@@ -179,10 +198,11 @@ export function createHoldService(deps: HoldDeps) {
           run,
           expired.map((h) => ({ transactionId: h.transactionId, status: 'EXPIRED', capturedAmount: null })),
         );
-        await cancelHoldPostings(
+        const cancelled = await cancelHoldPostings(
           run,
           expired.map((h) => ({ transactionId: h.transactionId, statusMessage: HOLD_EXPIRED_MESSAGE })),
         );
+        await giveBackLimitUsage(run, cancelled.map(released));
         return due.length;
       });
     },

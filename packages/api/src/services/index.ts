@@ -33,6 +33,7 @@ export function createServices(deps: ServiceDeps) {
   const holds = createHoldService({
     database: deps.database,
     clock: deps.clock,
+    limitsTimeZone: deps.limitsTimeZone,
     wakeNoticeRelay: noticeRelay.wake,
   });
   return {

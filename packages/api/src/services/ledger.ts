@@ -31,7 +31,7 @@ import { auditEntry } from './audit';
 import { makeReferenceNumber } from './generated-numbers';
 import { outboxNoticesFor } from './ledger-notices';
 import { createLimitPeriods } from './limit-periods';
-import { periodStartsOf } from './limit-usage';
+import { limitGiveBack } from './limit-usage';
 import { createPayeeResolver, type ResolvedPosting } from './payees';
 import { AtomicBulkRefused, type PostingRequest } from './posting-batch';
 import { reversalRefusal } from './posting-checks';
@@ -188,11 +188,9 @@ export function createLedgerService(deps: LedgerDeps) {
             credited.currentBalance = reversal.creditedWalletBalance;
             await markReversed(run, original);
             // The original's amount and count go back to the periods it was counted in.
-            await giveBackLimitUsage(
-              run,
-              original,
-              periodStartsOf(limitPeriods.windowsAt(original.createdAt)),
-            );
+            await giveBackLimitUsage(run, [
+              limitGiveBack(limitPeriods, original, { amount: original.amount, count: 1 }),
+            ]);
             await insertNotices(run, outboxNoticesFor(reversal, debited, credited));
             await insertTransactionAudits(
               run,

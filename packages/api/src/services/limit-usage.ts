@@ -1,6 +1,12 @@
 import { DomainError, type LimitExceeded, type LimitPeriod } from '@tekana/contracts';
-import type { LimitUsageChange, PeriodStarts, WalletLimitUsage } from '@tekana/db';
-import type { PeriodWindow } from './limit-periods';
+import type {
+  LimitGiveBack,
+  LimitUsageChange,
+  PeriodStarts,
+  TransactionRow,
+  WalletLimitUsage,
+} from '@tekana/db';
+import type { LimitPeriods, PeriodWindow } from './limit-periods';
 
 /** A limit as the check sees it: its caps, what was used of it this period, and when the period ends. */
 export type LimitState = {
@@ -127,3 +133,22 @@ export const periodStartsOf = (windows: Record<LimitPeriod, PeriodWindow>): Peri
   DAY: windows.DAY.start,
   MONTH: windows.MONTH.start,
 });
+
+/**
+ * Part or all of what `posting` took of its debited wallet's limits, given back to the day and month of its
+ * createdAt, when it was counted (README, "Limits per period"): all of it for a reversal or a hold released,
+ * the amount not captured (and no count: a posting was made) for a hold captured for less.
+ */
+export function limitGiveBack(
+  periods: LimitPeriods,
+  posting: Pick<TransactionRow, 'debitedWalletId' | 'transactionTypeId' | 'createdAt'>,
+  taken: { amount: number; count: number },
+): LimitGiveBack {
+  return {
+    debitedWalletId: posting.debitedWalletId,
+    transactionTypeId: posting.transactionTypeId,
+    postedAt: posting.createdAt,
+    starts: periodStartsOf(periods.windowsAt(posting.createdAt)),
+    ...taken,
+  };
+}

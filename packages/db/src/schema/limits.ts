@@ -52,8 +52,9 @@ export const periodLimits = pgTable(
 
 /**
  * How much a wallet sent under a limit in one period: a counter the posting engine adds to under the
- * wallet's lock, and a reversal takes back from. No foreign keys, so that the hot path checks none: the
- * wallet is locked anyway, and a removed limit's rows are inert. Rows of ended periods may be deleted.
+ * wallet's lock, and a reversal or a hold released (voided, expired, captured for less) takes back from.
+ * No foreign keys, so that the hot path checks none: the wallet is locked anyway, and a removed limit's
+ * rows are inert. Rows of ended periods may be deleted.
  */
 export const limitUsage = pgTable(
   'limit_usage',
