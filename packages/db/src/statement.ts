@@ -85,7 +85,11 @@ const toLineRow = (r: SqlRow): StatementLineRow => ({
 });
 
 /** The period's lines after `page.after`, oldest first, without the figures (the CSV's later pages). */
-export async function statementLines(db: Db, period: StatementPeriod, page: Page): Promise<StatementLineRow[]> {
+export async function statementLines(
+  db: Db,
+  period: StatementPeriod,
+  page: Page,
+): Promise<StatementLineRow[]> {
   return rowsOf(await db.execute(linesQuery(period, page))).map(toLineRow);
 }
 
