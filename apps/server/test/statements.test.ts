@@ -247,6 +247,109 @@ describe('GET /wallets/{id}/statement', () => {
   });
 });
 
+/** Places a hold: a PENDING posting dated now, which moves nothing until captured. */
+const hold = (actor: SignedIn, body: Record<string, unknown>) => post(actor, { ...body, hold: true });
+
+async function settle(actor: SignedIn, held: Transaction, how: 'capture' | 'void', amount?: number) {
+  const body = amount === undefined ? undefined : { amount };
+  const answer = await server.rest<Transaction>('POST', `/transactions/${held.id}/${how}`, body, actor.token);
+  if (answer.status !== 200) throw new Error(`${how} answered ${answer.status}: ${answer.body.message}`);
+  return answer.body.data;
+}
+
+/** Each line's balance is the one before it plus its credit less its debit, the first's the opening. */
+function expectRunningBalances(s: WalletStatement) {
+  let balance = s.openingBalance;
+  for (const line of s.lines) {
+    balance += line.credit - line.debit;
+    expect(line.balance, line.transactionId).toBe(balance);
+  }
+  expect(s.closingBalance).toBe(balance);
+}
+
+describe('a statement around holds', () => {
+  let alice: SignedIn & { wallet: Wallet };
+  let bob: SignedIn & { wallet: Wallet };
+  let captured: Transaction;
+  let between: Transaction;
+  let voided: Transaction;
+  let pending: Transaction;
+
+  beforeAll(async () => {
+    [alice, bob] = await Promise.all([customerWithWallet(1_000), customerWithWallet(0)]);
+    const toBob = { debitedWalletId: alice.wallet.id, creditedWalletId: bob.wallet.id };
+    // Placed first, captured (in part) last: its row is dated before `between`, its money moved after.
+    const placed = await hold(alice, { ...toBob, amount: 400 });
+    between = await post(alice, { ...toBob, amount: 100 });
+    voided = await hold(alice, { ...toBob, amount: 50 });
+    pending = await hold(alice, { ...toBob, amount: 30 });
+    await settle(alice, voided, 'void');
+    captured = await settle(alice, placed, 'capture', 250);
+  });
+
+  it('counts a captured hold at the time it was placed, for what it moved, in every figure', async () => {
+    const s = await wholeStatement(alice, alice.wallet.id, EPOCH, FAR);
+    expect(s).toMatchObject({
+      openingBalance: 0,
+      totalDebits: 350,
+      totalCredits: 1_000,
+      closingBalance: 650,
+    });
+    expect(s.lines.map((l) => [l.transactionId, l.debit, l.credit, l.balance]).slice(1)).toEqual([
+      [captured.id, 250, 0, 750],
+      [between.id, 100, 0, 650],
+    ]);
+    expect(s.lines[1]?.createdAt).toBe(captured.createdAt);
+    const payee = await wholeStatement(bob, bob.wallet.id, EPOCH, FAR);
+    expect(payee.lines.map((l) => [l.transactionId, l.credit, l.balance])).toEqual([
+      [captured.id, 250, 250],
+      [between.id, 100, 350],
+    ]);
+  });
+
+  it('opens each period with the balance before it: starting before, between and after the postings', async () => {
+    const funding = (await wholeStatement(alice, alice.wallet.id, EPOCH, FAR)).lines[0]?.transactionId;
+    const periods: [string, string, Partial<WalletStatement>, (string | undefined)[]][] = [
+      [EPOCH, ms(captured.createdAt, -1), { openingBalance: 0, closingBalance: 1_000 }, [funding]],
+      [captured.createdAt, captured.createdAt, { openingBalance: 1_000, closingBalance: 750 }, [captured.id]],
+      [captured.createdAt, FAR, { openingBalance: 1_000, closingBalance: 650 }, [captured.id, between.id]],
+      [ms(captured.createdAt, 1), FAR, { openingBalance: 750, closingBalance: 650 }, [between.id]],
+      [ms(between.createdAt, 1), FAR, { openingBalance: 650, closingBalance: 650 }, []],
+    ];
+    for (const [from, to, figures, ids] of periods) {
+      const s = await wholeStatement(alice, alice.wallet.id, from, to, 1);
+      expect(s, `${from}..${to}`).toMatchObject(figures);
+      expect(s.lines.map((l) => l.transactionId)).toEqual(ids);
+      expect(s.totalDebits).toBe(s.lines.reduce((sum, l) => sum + l.debit, 0));
+      expect(s.totalCredits).toBe(s.lines.reduce((sum, l) => sum + l.credit, 0));
+      expectRunningBalances(s);
+    }
+  });
+
+  it('lists no voided or pending hold, nor counts it, though their dates fall in the period', async () => {
+    const s = await wholeStatement(alice, alice.wallet.id, voided.createdAt, pending.createdAt);
+    expect(s).toMatchObject({
+      openingBalance: 650,
+      closingBalance: 650,
+      totalDebits: 0,
+      totalCredits: 0,
+      lines: [],
+    });
+    const all = await wholeStatement(alice, alice.wallet.id, EPOCH, FAR);
+    expect(all.lines.map((l) => l.transactionId)).not.toContain(voided.id);
+    expect(all.lines.map((l) => l.transactionId)).not.toContain(pending.id);
+    const wallet = await server.rest<Wallet>('GET', `/wallets/${alice.wallet.id}`, undefined, alice.token);
+    expect(wallet.body.data).toMatchObject({ currentBalance: all.closingBalance, availableBalance: 620 });
+  });
+
+  it('pages and downloads the same lines and balances', async () => {
+    const { nextCursor: _, ...onePage } = await wholeStatement(alice, alice.wallet.id, EPOCH, FAR);
+    expect(await wholeStatement(alice, alice.wallet.id, EPOCH, FAR, 1)).toMatchObject(onePage);
+    const csv = await downloadCsv(alice, alice.wallet.id, EPOCH, FAR);
+    expect(parseCsv(await csv.text()).slice(1)).toEqual(csvOf(onePage.lines));
+  });
+});
+
 describe('a statement of a wallet with thousands of postings', () => {
   it('streams the CSV in chunks, every line, as the JSON pages list them', async () => {
     const payee = await customerWithWallet(0);
@@ -293,25 +396,36 @@ describe('statement arithmetic, over postings made concurrently', () => {
     const [alice, bob] = await Promise.all([customerWithWallet(5_000), customerWithWallet(5_000)]);
     const wallets = [alice, bob];
     // Rounds of concurrent postings both ways, so that batches hold several of a wallet's postings at
-    // one instant; and a reversal, whose original stays on the statement beside it.
+    // one instant; holds among them, captured in part or voided in the next round (so that a captured
+    // hold is dated before postings that moved money ahead of it) or left pending; and reversals, of a
+    // posting and of a captured hold, whose originals stay on the statement beside them.
     const posted: Transaction[] = [];
+    let held: Transaction[] = [];
+    const captured: Transaction[] = [];
     for (let round = 0; round < 6; round++) {
-      posted.push(
-        ...(await Promise.all(
-          Array.from({ length: 8 }, (_, i) => {
-            const [from, to] = i % 2 === 0 ? [alice, bob] : [bob, alice];
-            return post(from, {
-              debitedWalletId: from.wallet.id,
-              creditedWalletId: to.wallet.id,
-              amount: 1 + ((round * 8 + i) % 37),
-            });
-          }),
-        )),
+      const settling = held.map((h, k) =>
+        k % 2 === 0
+          ? settle(h.debitedWalletId === alice.wallet.id ? alice : bob, h, 'capture', Math.ceil(h.amount / 2))
+          : settle(h.debitedWalletId === alice.wallet.id ? alice : bob, h, 'void'),
       );
+      const posting = Array.from({ length: 8 }, (_, i) => {
+        const [from, to] = i % 2 === 0 ? [alice, bob] : [bob, alice];
+        const body = {
+          debitedWalletId: from.wallet.id,
+          creditedWalletId: to.wallet.id,
+          amount: 1 + ((round * 8 + i) % 37),
+        };
+        return i % 4 === 3 ? hold(from, body) : post(from, body);
+      });
+      const [settled, made] = await Promise.all([Promise.all(settling), Promise.all(posting)]);
+      captured.push(...settled.filter((t) => t.status === 'COMPLETED'));
+      posted.push(...made);
+      held = made.filter((t) => t.status === 'PENDING');
     }
-    const reversed = posted[5];
-    const reversal = await server.rest('POST', `/transactions/${reversed?.id}/reverse`, {}, admin.token);
-    expect(reversal.status).toBe(201);
+    for (const original of [posted[5], captured[0]]) {
+      const reversal = await server.rest('POST', `/transactions/${original?.id}/reverse`, {}, admin.token);
+      expect(reversal.status).toBe(201);
+    }
     const instants = [...new Set(posted.map((t) => t.createdAt))].sort();
     const anInstant = fc
       .constantFrom(...instants)
@@ -329,6 +443,9 @@ describe('statement arithmetic, over postings made concurrently', () => {
         const before = await wholeStatement(owner, owner.wallet.id, EPOCH, ms(from, -1));
         expect(s.openingBalance).toBe(before.closingBalance);
         expect(before.openingBalance).toBe(0);
+        // Each line's balance runs on from the one before it, across the pages.
+        expectRunningBalances(s);
+        expectRunningBalances(before);
       }),
       { numRuns: 25 },
     );

@@ -25,7 +25,10 @@ export const walletStatementInput = paginationInput
   .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] });
 export type WalletStatementInput = z.infer<typeof walletStatementInput>;
 
-/** One posting as the wallet's holder sees it: money out (debit) or in (credit), and the balance after. */
+/**
+ * One posting as the wallet's holder sees it: money out (debit) or in (credit), and the statement's running
+ * balance after it (postings in createdAt order; a captured hold counts when it was placed).
+ */
 export const statementLineSchema = z.object({
   transactionId: idSchema,
   referenceNumber: z.string(),
@@ -39,7 +42,7 @@ export const statementLineSchema = z.object({
 export type StatementLine = z.infer<typeof statementLineSchema>;
 
 export const walletStatementSchema = z.object({
-  /** The balance just before `from`. */
+  /** The balance just before `from`: as if every posting that moved money dated before it had applied. */
   openingBalance: balanceSchema,
   /** The balance after the last posting at or before `to`: openingBalance − totalDebits + totalCredits. */
   closingBalance: balanceSchema,

@@ -337,6 +337,18 @@ describe('no list reads a whole table', () => {
       },
     ],
     [
+      'statements: a hot wallet, a period long past, a later page (opening and cursor balance from every posting since)',
+      async () => {
+        const past = {
+          id: sample.merchant.id,
+          from: new Date(Date.now() - 90 * day),
+          to: new Date(Date.now() - 60 * day),
+        };
+        const first = await services.statements.statement(admin, { ...past, limit: 100 });
+        return services.statements.statement(admin, { ...past, cursor: first.nextCursor ?? '' });
+      },
+    ],
+    [
       'statements: the FLOAT over a year (its totals over every posting)',
       () => services.statements.statement(admin, period(sample.float.id, 366)),
     ],

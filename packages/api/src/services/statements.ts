@@ -13,7 +13,7 @@ import {
   type StatementLineRow,
   type StatementPeriod,
   statementLines,
-  statementSummary,
+  statementPage,
 } from '@tekana/db';
 import type { WalletService } from './wallets';
 
@@ -22,15 +22,25 @@ export type StatementService = ReturnType<typeof createStatementService>;
 // A CSV download reads the period this many lines at a time: memory bounded whatever the period's length.
 const CSV_PAGE_LINES = 1_000;
 
-const toLine = (row: StatementLineRow): StatementLine => ({
-  transactionId: row.id,
-  referenceNumber: row.referenceNumber,
-  createdAt: row.createdAt.toISOString(),
-  description: row.description,
-  debit: row.debit,
-  credit: row.credit,
-  balance: row.balance,
-});
+/**
+ * The lines with the running balance of the statement: `before` plus the net of every line up to each,
+ * in (createdAt, id) order, so that a captured hold counts at the time it was placed (README, "Statements").
+ */
+function withBalances(before: number, rows: StatementLineRow[]): StatementLine[] {
+  let balance = before;
+  return rows.map((row) => {
+    balance += row.credit - row.debit;
+    return {
+      transactionId: row.id,
+      referenceNumber: row.referenceNumber,
+      createdAt: row.createdAt.toISOString(),
+      description: row.description,
+      debit: row.debit,
+      credit: row.credit,
+      balance,
+    };
+  });
+}
 
 /**
  * A wallet's statement: what it held before a period, what went out and came in during it, and each
@@ -58,20 +68,17 @@ export function createStatementService({
       const { period } = await periodOf(actor, input);
       const limit = input.limit ?? DEFAULT_PAGE_SIZE;
       const after = input.cursor ? decodeCursor(input.cursor) : undefined;
-      const [summary, rows] = await Promise.all([
-        statementSummary(reader, period),
-        statementLines(reader, period, { after, limit: limit + 1 }),
-      ]);
-      const shown = rows.slice(0, limit);
+      // One statement: the lines, the balance before them and the period's figures from one snapshot.
+      const page = await statementPage(reader, period, { after, limit: limit + 1 });
+      const shown = page.lines.slice(0, limit);
       const last = shown.at(-1);
       return {
-        openingBalance: summary.openingBalance,
-        // Computed, not read from the last posting: exact even when postings share their instant.
-        closingBalance: summary.openingBalance - summary.totalDebits + summary.totalCredits,
-        totalDebits: summary.totalDebits,
-        totalCredits: summary.totalCredits,
-        lines: shown.map(toLine),
-        nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+        openingBalance: page.openingBalance,
+        closingBalance: page.openingBalance - page.totalDebits + page.totalCredits,
+        totalDebits: page.totalDebits,
+        totalCredits: page.totalCredits,
+        lines: withBalances(page.balanceBefore, shown),
+        nextCursor: page.lines.length > limit && last ? encodeCursor(last) : null,
       };
     },
 
@@ -85,13 +92,18 @@ export function createStatementService({
     ): Promise<{ wallet: Wallet; pages: AsyncGenerator<StatementLine[]> }> {
       const { wallet, period } = await periodOf(actor, input);
       async function* pages() {
-        let after: { createdAt: Date; id: string } | undefined;
+        // The first page brings the opening balance; the later ones carry the running balance on, so the
+        // download adds up line by line as one document, and each page reads only its own lines.
+        const first = await statementPage(reader, period, { after: undefined, limit: CSV_PAGE_LINES });
+        let rows = first.lines;
+        let balance = first.balanceBefore;
         for (;;) {
-          const rows = await statementLines(reader, period, { after, limit: CSV_PAGE_LINES });
-          if (rows.length > 0) yield rows.map(toLine);
+          const lines = withBalances(balance, rows);
+          if (lines.length > 0) yield lines;
           const last = rows.at(-1);
           if (rows.length < CSV_PAGE_LINES || !last) return;
-          after = last;
+          balance = lines.at(-1)?.balance ?? balance;
+          rows = await statementLines(reader, period, { after: last, limit: CSV_PAGE_LINES });
         }
       }
       return { wallet, pages: pages() };
