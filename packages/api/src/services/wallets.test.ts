@@ -235,7 +235,11 @@ describe('transaction types and rules', () => {
     const deposit = (await bed.services.transactionTypes.list({ code: 'DEPOSIT' })).items[0];
     const types = (await bed.services.walletTypes.list({ limit: 100 })).items;
     const code = (id: string) => types.find((t) => t.id === id)?.code;
-    const rules = await bed.services.rules.list({ transactionTypeId: deposit?.id });
+    // Other files of the run add wallet types of their own (with rules) to the same database.
+    const seeded = new Set(['FLOAT', 'PERSONAL', 'MERCHANT']);
+    const rules = (await bed.services.rules.list({ transactionTypeId: deposit?.id })).filter((r) =>
+      seeded.has(code(r.walletTypeId) ?? ''),
+    );
     expect(rules.filter((r) => r.debitAllowed).map((r) => code(r.walletTypeId))).toEqual(['FLOAT']);
     expect(
       rules
