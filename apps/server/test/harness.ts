@@ -268,6 +268,12 @@ export async function createAdminAndSignIn(server: TestServer): Promise<SignedIn
   return { token, customer, password: input.password };
 }
 
+/** A file's signed-in admin and the RWF float they fund its customers from. */
+export async function fundingAdmin(server: TestServer): Promise<{ admin: SignedIn; floatRwf: Wallet }> {
+  const admin = await createAdminAndSignIn(server);
+  return { admin, floatRwf: await floatWallet(server, admin) };
+}
+
 /** The system FLOAT wallet of a currency, through which an admin deposits and withdraws. */
 export async function floatWallet(
   server: TestServer,

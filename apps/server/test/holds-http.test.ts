@@ -2,13 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Transaction, Wallet } from '@tekana/contracts';
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdminAndSignIn,
-  customerWithFundedWallet,
-  floatWallet,
-  type SignedIn,
-  useTestServer,
-} from './harness';
+import { customerWithFundedWallet, fundingAdmin, type SignedIn, useTestServer } from './harness';
 import { expectEachNoticeOnce } from './notices';
 
 // The sweeper runs every 200 ms, so that a hold of one second is voided within the test's patience; a
@@ -18,8 +12,7 @@ let admin: SignedIn;
 let floatRwf: Wallet;
 
 beforeAll(async () => {
-  admin = await createAdminAndSignIn(server);
-  floatRwf = await floatWallet(server, admin);
+  ({ admin, floatRwf } = await fundingAdmin(server));
 });
 
 const customerWithWallet = (balance: number) => customerWithFundedWallet(server, admin, floatRwf, balance);

@@ -1,13 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Limit, LimitExceeded, Transaction, Wallet } from '@tekana/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdminAndSignIn,
-  customerWithFundedWallet,
-  floatWallet,
-  type SignedIn,
-  useTestServer,
-} from './harness';
+import { customerWithFundedWallet, fundingAdmin, type SignedIn, useTestServer } from './harness';
 import { walletTypeLikePersonal } from './server-process';
 
 // The sweeper runs every 200 ms, so that a hold of one second is given back within the test's patience; a
@@ -17,8 +11,7 @@ let admin: SignedIn;
 let float: Wallet;
 
 beforeAll(async () => {
-  admin = await createAdminAndSignIn(server);
-  float = await floatWallet(server, admin);
+  ({ admin, floatRwf: float } = await fundingAdmin(server));
 });
 
 const DAY_LIMIT = { period: 'DAY', maxAmount: 1_000, maxCount: 3 };

@@ -9,13 +9,7 @@ import type {
 } from '@tekana/contracts';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdminAndSignIn,
-  customerWithFundedWallet,
-  floatWallet,
-  type SignedIn,
-  useTestServer,
-} from './harness';
+import { customerWithFundedWallet, fundingAdmin, type SignedIn, useTestServer } from './harness';
 
 // A database of its own, so that /metrics counts only this file's batches and its notices stay here.
 const server = useTestServer({}, { ownDatabase: true });
@@ -23,8 +17,7 @@ let admin: SignedIn;
 let floatRwf: Wallet;
 
 beforeAll(async () => {
-  admin = await createAdminAndSignIn(server);
-  floatRwf = await floatWallet(server, admin);
+  ({ admin, floatRwf } = await fundingAdmin(server));
 });
 
 const ref = () => `bulk-${randomBytes(8).toString('hex')}`;

@@ -3,9 +3,8 @@ import type { Page, Transaction, TransactionType, Wallet, WalletLookup, WalletTy
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  createAdminAndSignIn,
   customerWithFundedWallet,
-  floatWallet,
+  fundingAdmin,
   type RestResponse,
   type SignedIn,
   useTestServer,
@@ -18,8 +17,7 @@ let admin: SignedIn;
 let floatRwf: Wallet;
 
 beforeAll(async () => {
-  admin = await createAdminAndSignIn(server);
-  floatRwf = await floatWallet(server, admin);
+  ({ admin, floatRwf } = await fundingAdmin(server));
 });
 
 const ref = () => `http-${randomBytes(8).toString('hex')}`;

@@ -7,13 +7,7 @@ import type {
   Wallet,
 } from '@tekana/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdminAndSignIn,
-  floatWallet,
-  registerAndSignIn,
-  type SignedIn,
-  useTestServer,
-} from './harness';
+import { fundingAdmin, registerAndSignIn, type SignedIn, useTestServer } from './harness';
 import { compileResponseSchema, type ResponseValidator } from './openapi-response-schema';
 
 /**
@@ -27,8 +21,7 @@ let floatRwf: Wallet;
 let validate: ResponseValidator;
 
 beforeAll(async () => {
-  admin = await createAdminAndSignIn(server);
-  floatRwf = await floatWallet(server, admin);
+  ({ admin, floatRwf } = await fundingAdmin(server));
   validate = await compileResponseSchema(
     (await (await fetch(`${server.url}/openapi.json`)).json()) as Record<string, unknown>,
   );

@@ -11,9 +11,8 @@ import type {
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  createAdminAndSignIn,
   customerWithFundedWallet,
-  floatWallet,
+  fundingAdmin,
   registerAndSignIn,
   type SignedIn,
   useTestServer,
@@ -26,8 +25,7 @@ let admin: SignedIn;
 let float: Wallet;
 
 beforeAll(async () => {
-  admin = await createAdminAndSignIn(server);
-  float = await floatWallet(server, admin);
+  ({ admin, floatRwf: float } = await fundingAdmin(server));
 });
 
 const ref = () => `limit-${randomBytes(8).toString('hex')}`;

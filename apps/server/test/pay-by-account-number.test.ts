@@ -1,21 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Transaction, TransactionBulkOutput, Wallet } from '@tekana/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdminAndSignIn,
-  customerWithFundedWallet,
-  floatWallet,
-  type SignedIn,
-  useTestServer,
-} from './harness';
+import { customerWithFundedWallet, fundingAdmin, type SignedIn, useTestServer } from './harness';
 
 const server = useTestServer();
 let admin: SignedIn;
 let floatRwf: Wallet;
 
 beforeAll(async () => {
-  admin = await createAdminAndSignIn(server);
-  floatRwf = await floatWallet(server, admin);
+  ({ admin, floatRwf } = await fundingAdmin(server));
 });
 
 const ref = () => `acct-${randomBytes(8).toString('hex')}`;

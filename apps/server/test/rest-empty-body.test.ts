@@ -2,13 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import type { Transaction, Wallet } from '@tekana/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdminAndSignIn,
-  floatWallet,
-  registerAndSignIn,
-  type SignedIn,
-  useTestServer,
-} from './harness';
+import { fundingAdmin, registerAndSignIn, type SignedIn, useTestServer } from './harness';
 
 /**
  * An empty POST (no body, with or without a content type) is a request with no fields: an operation whose
@@ -20,8 +14,7 @@ let floatRwf: Wallet;
 let wallet: Wallet;
 
 beforeAll(async () => {
-  admin = await createAdminAndSignIn(server);
-  floatRwf = await floatWallet(server, admin);
+  ({ admin, floatRwf } = await fundingAdmin(server));
   const customer = await registerAndSignIn(server);
   const opened = await server.rest<Wallet>(
     'POST',

@@ -9,21 +9,14 @@ import {
 } from '@tekana/contracts';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAdminAndSignIn,
-  customerWithFundedWallet,
-  floatWallet,
-  type SignedIn,
-  useTestServer,
-} from './harness';
+import { customerWithFundedWallet, fundingAdmin, type SignedIn, useTestServer } from './harness';
 
 const server = useTestServer();
 let admin: SignedIn;
 let floatRwf: Wallet;
 
 beforeAll(async () => {
-  admin = await createAdminAndSignIn(server);
-  floatRwf = await floatWallet(server, admin);
+  ({ admin, floatRwf } = await fundingAdmin(server));
 });
 
 const ref = () => `stmt-${randomBytes(8).toString('hex')}`;
