@@ -2,10 +2,13 @@ import { CURRENCY_EXPONENTS, type CurrencyCode, type SmsJob } from '@tekana/cont
 import type { LockedWallet, NewOutboxNotice, NewPosting } from '@tekana/db';
 
 /** 1234567 USD cents → "12,345.67 USD". */
+// Made once: `toLocaleString` builds a formatter on every call, four times per posting.
+const GROUPED = new Intl.NumberFormat('en-US');
+
 export function formatMoney(amount: number, currencyCode: CurrencyCode): string {
   const exponent = CURRENCY_EXPONENTS[currencyCode];
   const scale = 10 ** exponent;
-  const major = Math.floor(Math.abs(amount) / scale).toLocaleString('en-US');
+  const major = GROUPED.format(Math.floor(Math.abs(amount) / scale));
   const minor = exponent > 0 ? `.${String(Math.abs(amount) % scale).padStart(exponent, '0')}` : '';
   return `${amount < 0 ? '-' : ''}${major}${minor} ${currencyCode}`;
 }
