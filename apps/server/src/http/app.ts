@@ -105,7 +105,8 @@ export function createApp(
     `/api/v1${STATEMENT_PATH.replace('{id}', ':id')}`,
     tracked(statementCsvHandler(createContext, log)),
   );
-  app.use('/api/v1', ...createRestHandlers(createContext, log).map(tracked));
+  const rest = createRestHandlers(createContext, log);
+  app.use('/api/v1', rest.prepare, tracked(rest.adapter));
 
   // The document never changes while the process runs: serialized once (about 200 kB), not per request.
   const openApiJson = JSON.stringify(createOpenApiDocument('1.0.0'));
