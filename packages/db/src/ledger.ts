@@ -185,7 +185,7 @@ const INSERT_POSTINGS = `
     select p."externalReferenceNumber", p."referenceNumber", p.id, $2::timestamptz from posting p
     order by p."externalReferenceNumber"
     on conflict do nothing
-    returning transaction_id, created_at
+    returning transaction_id
   )
   insert into transactions (id, reference_number, external_reference_number, request_hash,
     transaction_type_id, channel_type, debited_wallet_id, credited_wallet_id, amount, currency_code,
@@ -193,22 +193,18 @@ const INSERT_POSTINGS = `
   select p.id, p."referenceNumber", p."externalReferenceNumber", p."requestHash", p."transactionTypeId",
          p."channelType", p."debitedWalletId", p."creditedWalletId", p.amount, p."currencyCode",
          p."debitedWalletBalance", p."creditedWalletBalance", p.status, p."statusMessage", p."reversalOf",
-         k.created_at
+         $2::timestamptz
   from posting p
   join keyed k on k.transaction_id = p.id
-  returning id, created_at as "createdAt"`;
+  returning id`;
 
 /**
  * Inserts the postings in one statement, all dated `postedAt`: the ledger's clock, the time their limits
- * counted them at (README, "Limits per period"). Gives the time of each row it inserted, by id.
+ * counted them at (README, "Limits per period"). Gives how many it inserted: fewer than asked when a key
+ * was taken meanwhile.
  */
-export async function insertPostings(
-  run: RunSql,
-  postings: NewPosting[],
-  postedAt: Date,
-): Promise<Map<string, Date>> {
-  const rows = await run(INSERT_POSTINGS, [JSON.stringify(postings), postedAt.toISOString()]);
-  return new Map(rows.map((r) => [r.id as string, sqlDate(r.createdAt)]));
+export async function insertPostings(run: RunSql, postings: NewPosting[], postedAt: Date): Promise<number> {
+  return (await run(INSERT_POSTINGS, [JSON.stringify(postings), postedAt.toISOString()])).length;
 }
 
 // One row write per wallet, however many postings of the batch touched it.
@@ -250,8 +246,6 @@ export async function writePosting(
     throw new Error('writePosting: a wallet of the posting is missing');
   }
   const row = { ...posting, debitedWalletBalance, creditedWalletBalance };
-  const inserted = await insertPostings(run, [row], postedAt);
-  const createdAt = inserted.get(row.id);
-  if (!createdAt) throw new PostingKeyTakenError();
-  return { ...row, createdAt };
+  if ((await insertPostings(run, [row], postedAt)) !== 1) throw new PostingKeyTakenError();
+  return { ...row, createdAt: postedAt };
 }

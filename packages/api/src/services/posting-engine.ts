@@ -113,8 +113,8 @@ export function createPostingEngine(deps: PostingEngineDeps) {
     const started = process.hrtime.bigint();
     for (let attempt = 1; ; attempt++) {
       try {
-        const { outcomes, createdAt, postings, notices } = await attemptBatch(entries);
-        for (const [i, entry] of entries.entries()) entry.settle(finalResults(outcomes[i] ?? [], createdAt));
+        const { outcomes, postedAt, postings, notices } = await attemptBatch(entries);
+        for (const [i, entry] of entries.entries()) entry.settle(finalResults(outcomes[i] ?? [], postedAt));
         if (notices > 0) deps.onNoticesCommitted?.();
         deps.onBatch?.({ postings, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
         return;
@@ -157,10 +157,8 @@ export function createPostingEngine(deps: PostingEngineDeps) {
       ]);
       const limits = usage.length > 0 ? createLimitUsage(usage, windows) : undefined;
       const plan = planBatch(entries, { transactionTypes, wallets, earlier, limits }, deps.newReference);
-      let createdAt = new Map<string, Date>();
       if (plan.postings.length > 0) {
-        // The audit rows read their postings' times, so they are issued after the postings' insert.
-        const [inserted, balances, , audited, held] = await Promise.all([
+        const [inserted, balances, , , held] = await Promise.all([
           insertPostings(run, plan.postings, postedAt),
           applyBalanceChanges(run, plan.balanceChanges),
           insertNotices(run, plan.notices),
@@ -168,34 +166,30 @@ export function createPostingEngine(deps: PostingEngineDeps) {
           insertHolds(run, plan.holds),
           addLimitUsage(run, plan.limitUsage),
         ]);
-        if (inserted.size !== plan.postings.length) throw new PostingKeyTakenError();
-        if (audited !== plan.audits.length)
-          throw new Error('posting engine: an admin posting was not audited');
+        if (inserted !== plan.postings.length) throw new PostingKeyTakenError();
         for (const [id, balance] of plan.balancesAfter) {
           if (balances.get(id) !== balance) throw new Error(`posting engine: wallet ${id} balance drifted`);
         }
         for (const [id, balance] of plan.heldAfter) {
           if (held.get(id) !== balance) throw new Error(`posting engine: wallet ${id} held balance drifted`);
         }
-        createdAt = inserted;
       }
       return {
         outcomes: plan.outcomes,
-        createdAt,
+        postedAt,
         postings: plan.postings.length,
         notices: plan.notices.length,
       };
     });
   }
 
-  function finalResults(outcomes: PostingOutcome[], createdAt: Map<string, Date>): PostingResult[] {
+  /** Each answer: the original under its key as it was, or the new posting dated as its batch wrote it. */
+  function finalResults(outcomes: PostingOutcome[], postedAt: Date): PostingResult[] {
     return outcomes.map((outcome) => {
       if (!outcome.ok) return outcome;
       const { posting, owners } = outcome;
       if ('createdAt' in posting) return { ok: true, row: posting, owners };
-      const at = createdAt.get(posting.id);
-      if (!at) return { ok: false, error: new Error('posting engine: a planned posting was not written') };
-      return { ok: true, row: { ...posting, createdAt: at }, owners };
+      return { ok: true, row: { ...posting, createdAt: postedAt }, owners };
     });
   }
 
