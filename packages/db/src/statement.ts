@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db, SqlRow } from './handle';
+import { MOVED_MONEY_STATUSES } from './schema';
 import { sqlDate, sqlMoney } from './sql-values';
 
 /** A wallet's statement for a period, both ends inclusive. */
@@ -27,9 +28,7 @@ export type StatementPageRows = {
   lines: StatementLineRow[];
 };
 
-// Postings that moved money: a REVERSED original did (its reversal, a posting of its own, moved it back).
-// A PENDING hold has not, a CANCELLED one never will; a captured one is COMPLETED for what it moved.
-const MOVED_MONEY = sql.raw(`status in ('COMPLETED', 'REVERSED')`);
+const MOVED_MONEY = sql.raw(`status in (${MOVED_MONEY_STATUSES.map((s) => `'${s}'`).join(', ')})`);
 
 /** One side of the wallet's postings, as the index on (that side's wallet, created_at, id) serves them. */
 type Side = { wallet: SQL; debit: SQL; credit: SQL };

@@ -1,8 +1,8 @@
 import type { CurrencyCode } from '@tekana/contracts';
-import { and, count, eq, inArray, isNotNull, isNull, ne, notInArray, or, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db, Queryable } from './handle';
-import { holds, transactions, wallets } from './schema';
+import { holds, MOVED_MONEY_STATUSES, transactions, wallets } from './schema';
 
 /** One broken invariant of the ledger (README, "Money model"), naming its offender. */
 export type LedgerProblem =
@@ -41,8 +41,7 @@ export async function verifyLedger(db: Db): Promise<LedgerProblem[]> {
   );
 }
 
-/** Postings that moved money: holds not (yet) captured moved none. */
-const MOVED_MONEY = notInArray(transactions.status, ['PENDING', 'CANCELLED']);
+const MOVED_MONEY = inArray(transactions.status, [...MOVED_MONEY_STATUSES]);
 
 async function walletBalanceProblems(db: Queryable): Promise<LedgerProblem[]> {
   const credits = db
@@ -179,7 +178,7 @@ async function holdStatusProblems(db: Queryable): Promise<LedgerProblem[]> {
     and(eq(holds.status, 'PENDING'), eq(t.status, 'PENDING')),
     and(
       eq(holds.status, 'CAPTURED'),
-      inArray(t.status, ['COMPLETED', 'REVERSED']),
+      inArray(t.status, [...MOVED_MONEY_STATUSES]),
       eq(t.amount, holds.capturedAmount),
     ),
     and(inArray(holds.status, ['VOIDED', 'EXPIRED']), eq(t.status, 'CANCELLED')),

@@ -1,5 +1,6 @@
 import type { AuditAction, AuditEntityType } from '@tekana/contracts';
-import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { createdAt } from './columns';
 import { role } from './enums';
 
 /**
@@ -19,9 +20,7 @@ export const auditLog = pgTable(
     before: jsonb('before').$type<Record<string, unknown>>(),
     after: jsonb('after').$type<Record<string, unknown>>(),
     // The time of the transaction that made the change: the changed row's own created_at, when it has one.
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 })
-      .notNull()
-      .defaultNow(),
+    createdAt: createdAt(),
   },
   (t) => [
     // The list is newest first on (created_at, id); its two usual questions, "what happened to this

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt } from './columns';
 import { gender, idType, role } from './enums';
 
 export const customers = pgTable(
@@ -16,9 +17,7 @@ export const customers = pgTable(
     role: role('role').notNull().default('CUSTOMER'),
     /** argon2id; null for the system account, which can never log in. */
     passwordHash: text('password_hash'),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 })
-      .notNull()
-      .defaultNow(),
+    createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex('customers_email_lower_key').on(sql`lower(${t.email})`),

@@ -22,3 +22,12 @@ export const channelType = pgEnum('channel_type', CHANNEL_TYPES);
 export const transactionStatus = pgEnum('transaction_status', TRANSACTION_STATUSES);
 export const holdStatus = pgEnum('hold_status', HOLD_STATUSES);
 export const limitPeriod = pgEnum('limit_period', LIMIT_PERIODS);
+
+/**
+ * The postings that moved money: a REVERSED original did (its reversal, a posting of its own, moved it
+ * back); a PENDING hold has not, a CANCELLED one never will, a captured one is COMPLETED for what it moved.
+ */
+export const MOVED_MONEY_STATUSES = [
+  'COMPLETED',
+  'REVERSED',
+] as const satisfies readonly (typeof TRANSACTION_STATUSES)[number][];

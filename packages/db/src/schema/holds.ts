@@ -1,11 +1,9 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, pgTable, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { check, index, pgTable, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, instant, money } from './columns';
 import { customers } from './customers';
 import { holdStatus } from './enums';
 import { wallets } from './ledger';
-
-const money = (name: string) => bigint(name, { mode: 'number' });
-const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
 
 /**
  * One row per hold, beside its posting in `transactions` (PENDING until captured, voided or expired):
@@ -29,11 +27,11 @@ export const holds = pgTable(
     createdBy: uuid('created_by')
       .notNull()
       .references(() => customers.id),
-    expiresAt: at('expires_at').notNull(),
+    expiresAt: instant('expires_at').notNull(),
     status: holdStatus('status').notNull().default('PENDING'),
     capturedAmount: money('captured_amount'),
-    settledAt: at('settled_at'),
-    createdAt: at('created_at').notNull().defaultNow(),
+    settledAt: instant('settled_at'),
+    createdAt: createdAt(),
   },
   (t) => [
     check('holds_amount_positive', sql`${t.amount} > 0`),

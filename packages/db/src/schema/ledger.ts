@@ -1,21 +1,8 @@
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  boolean,
-  check,
-  index,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { boolean, check, index, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, instant, money } from './columns';
 import { customers } from './customers';
 import { channelType, currencyCode, transactionStatus, transactionTypeStatus, walletStatus } from './enums';
-
-const money = (name: string) => bigint(name, { mode: 'number' });
-const createdAt = () =>
-  timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow();
 
 export const walletTypes = pgTable(
   'wallet_types',
@@ -160,5 +147,5 @@ export const postingKeys = pgTable('posting_keys', {
   externalReferenceNumber: text('external_reference_number').primaryKey(),
   referenceNumber: text('reference_number').notNull().unique('posting_keys_reference_number_key'),
   transactionId: uuid('transaction_id').notNull(),
-  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+  createdAt: instant('created_at').notNull(),
 });

@@ -1,20 +1,8 @@
 import { sql } from 'drizzle-orm';
-import {
-  bigint,
-  check,
-  index,
-  integer,
-  pgTable,
-  primaryKey,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { check, index, integer, pgTable, primaryKey, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, instant, money } from './columns';
 import { limitPeriod } from './enums';
 import { transactionTypes, walletTypes } from './ledger';
-
-const time = (name: string) =>
-  timestamp(name, { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow();
 
 /**
  * What a wallet of a type may send per period (README, "Limits per period"). One per (wallet type,
@@ -29,11 +17,11 @@ export const periodLimits = pgTable(
       .references(() => walletTypes.id),
     transactionTypeId: uuid('transaction_type_id').references(() => transactionTypes.id),
     period: limitPeriod('period').notNull(),
-    maxAmount: bigint('max_amount', { mode: 'number' }),
+    maxAmount: money('max_amount'),
     maxCount: integer('max_count'),
     // Set from the service's clock, the clock that dates postings: a limit counts the postings made since.
-    createdAt: time('created_at'),
-    updatedAt: time('updated_at'),
+    createdAt: createdAt(),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
   },
   (t) => [
     check(
@@ -61,8 +49,8 @@ export const limitUsage = pgTable(
   {
     walletId: uuid('wallet_id').notNull(),
     limitId: uuid('limit_id').notNull(),
-    periodStart: timestamp('period_start', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
-    amount: bigint('amount', { mode: 'number' }).notNull().default(0),
+    periodStart: instant('period_start').notNull(),
+    amount: money('amount').notNull().default(0),
     count: integer('count').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.walletId, t.limitId, t.periodStart] })],

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, instant } from './columns';
 
 /**
  * SMS notices written in the same database transaction as their posting (a transactional outbox): a
@@ -13,10 +14,8 @@ export const smsOutbox = pgTable(
     kind: text('kind').notNull(),
     recipient: text('recipient').notNull(),
     text: text('text').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 })
-      .notNull()
-      .defaultNow(),
-    relayedAt: timestamp('relayed_at', { withTimezone: true, mode: 'date', precision: 3 }),
+    createdAt: createdAt(),
+    relayedAt: instant('relayed_at'),
   },
   (t) => [
     // The relay reads only what is still pending; relayed rows stay out of its index.
