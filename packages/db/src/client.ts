@@ -7,9 +7,10 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { lockDataDir } from './data-dir-lock';
-import type { Db, RunSql, SqlRow } from './handle';
+import type { Db, RunSql } from './handle';
 import { makeTransactionPartitions } from './partitions';
 import { createReplicaReads } from './replica-reads';
+import { runOnPglite, runOnPostgres } from './run-sql';
 import * as schema from './schema';
 import { seedDefaults } from './seed';
 
@@ -126,9 +127,9 @@ function createPostgres(url: string, config: DatabaseConfig): Database {
     walPosition: replicas?.walPosition ?? (async () => 0n),
     readAtLeast: replicas?.readAtLeast ?? ((_position, work) => work()),
     transact(work) {
-      return primaryClient.begin((sql) =>
-        work((text, params = []) => sql.unsafe(text, params as never[], { prepare: options.prepare })),
-      ) as Promise<Awaited<ReturnType<typeof work>>>;
+      return primaryClient.begin((sql) => work(runOnPostgres(sql, options.prepare))) as Promise<
+        Awaited<ReturnType<typeof work>>
+      >;
     },
     async migrate() {
       // One connection holds an advisory lock so that replicas starting together migrate once.
@@ -138,9 +139,7 @@ function createPostgres(url: string, config: DatabaseConfig): Database {
         const db = drizzlePostgres(client, { schema });
         await migratePostgres(db, { migrationsFolder });
         await seedDefaults(db as unknown as Db);
-        await client.begin((tx) =>
-          makeTransactionPartitions((text, params = []) => tx.unsafe(text, params as never[])),
-        );
+        await client.begin((tx) => makeTransactionPartitions(runOnPostgres(tx)));
         await client`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
       } finally {
         await client.end();
@@ -170,16 +169,12 @@ function createEmbedded(dataDir: string): Database {
     walPosition: async () => 0n,
     readAtLeast: (_position, work) => work(),
     transact(work) {
-      return client.transaction((tx) =>
-        work(async (text, params = []) => (await tx.query<SqlRow>(text, params)).rows),
-      );
+      return client.transaction((tx) => work(runOnPglite(tx)));
     },
     async migrate() {
       await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
       await seedDefaults(db);
-      await client.transaction((tx) =>
-        makeTransactionPartitions(async (text, params = []) => (await tx.query<SqlRow>(text, params)).rows),
-      );
+      await client.transaction((tx) => makeTransactionPartitions(runOnPglite(tx)));
     },
     async ping() {
       await db.execute(sql`select 1`);

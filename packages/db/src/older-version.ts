@@ -8,7 +8,8 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import type { RunSql, SqlRow } from './handle';
+import type { RunSql } from './handle';
+import { runOnPglite, runOnPostgres } from './run-sql';
 
 /**
  * A database as an older version of the server left it: migrated up to `lastTag` and no further, without
@@ -25,14 +26,14 @@ export async function openAtMigration(
       const client = new PGlite(target.dataDir);
       await migratePglite(drizzlePglite(client), { migrationsFolder });
       return {
-        run: async (text, params = []) => (await client.query<SqlRow>(text, params)).rows,
+        run: runOnPglite(client),
         close: () => client.close(),
       };
     }
     const client = postgres(target.databaseUrl, { max: 1, onnotice: () => {} });
     await migratePostgres(drizzlePostgres(client), { migrationsFolder });
     return {
-      run: (text, params = []) => client.unsafe(text, params as never[]),
+      run: runOnPostgres(client),
       close: () => client.end(),
     };
   } finally {
