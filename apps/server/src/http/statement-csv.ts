@@ -1,17 +1,18 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isUnavailable } from '@tekana/api';
+import { toTRPCError } from '@tekana/api';
 import {
   DomainError,
-  ERROR_STATUS,
   STATEMENT_CSV_COLUMNS,
   type StatementLine,
   type WalletStatementInput,
   walletStatementInput,
 } from '@tekana/contracts';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { type Envelope, toEnvelope } from './envelope';
+import { procedureMeta } from './procedures';
 import type { CreateContext } from './rest';
 
 // A spreadsheet runs a cell that starts with one of these as a formula: such text is sent quoted
@@ -24,8 +25,14 @@ function csvField(value: string | number): string {
   return /[",\r\n]/.test(text) || text !== value ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** The JSON statement's REST path (the procedure's), which this download shares. */
-export const STATEMENT_PATH = '/wallets/{id}/statement';
+/** The JSON statement's REST path (the procedure's own), which this download shares. */
+export const STATEMENT_PATH = restPathOf('wallet.statement');
+
+function restPathOf(procedure: string): string {
+  const path = procedureMeta(procedure)?.openapi?.path;
+  if (!path) throw new Error(`${procedure} has no REST path`);
+  return path;
+}
 
 const csvRow = (fields: (string | number)[]) => `${fields.map(csvField).join(',')}\r\n`;
 const csvLines = (lines: StatementLine[]) =>
@@ -42,17 +49,17 @@ function sendEnvelope(res: Response, envelope: Envelope) {
   res.status(envelope.status).type('application/json; charset=utf-8').send(JSON.stringify(envelope));
 }
 
-/** What went wrong before the download started, in the envelope every other REST error has. */
+/**
+ * What went wrong before the download started, mapped as every procedure's errors are (`toTRPCError`) and
+ * in the envelope every other REST error has.
+ */
 function errorEnvelope(error: unknown, log: Logger): Envelope {
-  if (error instanceof DomainError) {
-    return { status: ERROR_STATUS[error.code], message: error.message, data: { code: error.code } };
-  }
-  if (isUnavailable(error)) {
-    const message = 'A backing service is unavailable; try again shortly';
-    return { status: 503, message, data: { code: 'SERVICE_UNAVAILABLE' } };
-  }
-  log.error({ err: error }, 'statement download failed');
-  return { status: 500, message: 'Internal error', data: { code: 'INTERNAL_SERVER_ERROR' } };
+  const failure = toTRPCError(error);
+  const status = getHTTPStatusCodeFromError(failure);
+  if (failure.code === 'INTERNAL_SERVER_ERROR') log.error({ err: error }, 'statement download failed');
+  const domain = failure.cause instanceof DomainError ? failure.cause : undefined;
+  const data = { domainCode: domain?.code ?? null, details: domain?.details };
+  return toEnvelope(status, { message: failure.message, code: failure.code, data }, undefined);
 }
 
 /**
