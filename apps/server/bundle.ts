@@ -71,7 +71,7 @@ function productionManifest(root: string, manifest: Manifest) {
  * peer to a shared package's snapshot (debug with supports-color, via @redocly/cli) that a production
  * install rightly lacks; each peer is a package of the bundle, checked on its own.
  */
-export function checkLockedVersions(root: string, out: string): void {
+function checkLockedVersions(root: string, out: string): void {
   const locked = new Set(lockfileSnapshots(readFileSync(join(root, 'pnpm-lock.yaml'), 'utf8')));
   const installed = lockfileSnapshots(readFileSync(join(out, 'node_modules/.pnpm/lock.yaml'), 'utf8'));
   const unlocked = installed.filter((snapshot) => !locked.has(snapshot));

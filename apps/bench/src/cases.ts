@@ -45,15 +45,11 @@ export async function startTekanaServer(
   settings: ServerSettings,
   logFile: string,
 ): Promise<{ child: Child; origin: string }> {
-  const port = await freePort();
-  const child = spawnNodeScript('tekana server', 'apps/server/dist/main.js', {
-    cwd: settings.root,
-    logFile,
-    env: {
+  return startBuiltServer(
+    settings.root,
+    {
       ...process.env,
       NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
       DATABASE_URL: settings.databaseUrl,
       REDIS_URL: settings.redisUrl,
       REDIS_PREFIX: settings.redisPrefix,
@@ -63,6 +59,24 @@ export async function startTekanaServer(
       SMS_PROVIDER: 'http',
       SMS_GATEWAY_URL: settings.smsGatewayUrl,
     },
+    logFile,
+  );
+}
+
+/**
+ * The built server (`apps/server/dist/main.js`) under `env`, on a free port of 127.0.0.1, once its
+ * `/ready` answers.
+ */
+export async function startBuiltServer(
+  root: string,
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+): Promise<{ child: Child; origin: string }> {
+  const port = await freePort();
+  const child = spawnNodeScript('tekana server', 'apps/server/dist/main.js', {
+    cwd: root,
+    logFile,
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
   });
   const origin = `http://127.0.0.1:${port}`;
   await waitUntilReady(child, `${origin}/ready`, logFile);

@@ -22,12 +22,36 @@ export const benchConfigSchema = z.object({
 
 export type BenchConfig = z.infer<typeof benchConfigSchema>;
 
+/** `pnpm bench:reads`' settings: the database `pnpm seed:scale` filled, and how long and hard to read it. */
+export const readsConfigSchema = benchConfigSchema.pick({ DATABASE_URL: true }).extend({
+  BENCH_READS_SECONDS: z.coerce.number().positive().default(10),
+  BENCH_READS_CONCURRENCY: positiveInt(16),
+  BENCH_READS_CURSOR_STEPS: positiveInt(1_000),
+});
+
+export type ReadsConfig = z.infer<typeof readsConfigSchema>;
+
 /** The config, or the reasons it is not one (one line each). */
 export function loadBenchConfig(
   env: Record<string, string | undefined> = process.env,
 ): BenchConfig | { problems: string[] } {
+  return parseEnv(benchConfigSchema, env);
+}
+
+/** `pnpm bench:reads`' config, or the reasons it is not one (one line each). */
+export function loadReadsConfig(
+  env: Record<string, string | undefined> = process.env,
+): ReadsConfig | { problems: string[] } {
+  return parseEnv(readsConfigSchema, env);
+}
+
+/** Unset and empty variables alike take their defaults. */
+function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.infer<S> | { problems: string[] } {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = benchConfigSchema.safeParse(present);
+  const result = schema.safeParse(present);
   if (result.success) return result.data;
   return { problems: result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) };
 }

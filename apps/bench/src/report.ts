@@ -27,7 +27,11 @@ export function withRatios(measurements: Measurement[], pgbenchTps: number, bare
   }));
 }
 
-const COLUMNS: { title: string; cell: (r: Row) => string }[] = [
+/** A column of a table: its title, and a row's cell in it. */
+export type Column<R> = { title: string; cell: (row: R) => string };
+
+/** `pnpm bench`'s table. */
+export const CASE_COLUMNS: Column<Row>[] = [
   { title: 'case', cell: (r) => r.name },
   { title: 'req/s (TPS)', cell: (r) => r.rate.toFixed(0) },
   { title: 'p50 ms', cell: (r) => r.p50Ms.toFixed(1) },
@@ -40,12 +44,25 @@ const COLUMNS: { title: string; cell: (r: Row) => string }[] = [
   { title: 'errors', cell: (r) => String(r.errors) },
 ];
 
-/** Plain text, aligned: names left, figures right. */
-export function formatTable(rows: Row[]): string {
-  const cells = [COLUMNS.map((c) => c.title), ...rows.map((r) => COLUMNS.map((c) => c.cell(r)))];
-  const widths = COLUMNS.map((_, i) => Math.max(...cells.map((line) => (line[i] ?? '').length)));
-  const format = (line: string[]) =>
-    line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ');
+/**
+ * Aligned: the first column left, the figures right. 'plain' is text with a rule of dashes under the
+ * titles; 'markdown' a Markdown table (figures right-aligned), to paste into docs as it is.
+ */
+export function formatTable<R>(
+  columns: Column<R>[],
+  rows: R[],
+  style: 'plain' | 'markdown' = 'plain',
+): string {
+  const cells = [columns.map((c) => c.title), ...rows.map((r) => columns.map((c) => c.cell(r)))];
+  const widths = columns.map((_, i) => Math.max(...cells.map((line) => (line[i] ?? '').length)));
+  const pad = (line: string[]) =>
+    line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)));
+  if (style === 'markdown') {
+    const format = (line: string[]) => `| ${pad(line).join(' | ')} |`;
+    const rule = `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+    return [format(cells[0] ?? []), rule, ...cells.slice(1).map(format)].join('\n');
+  }
+  const format = (line: string[]) => pad(line).join('  ');
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return [format(cells[0] ?? []), rule, ...cells.slice(1).map(format)].join('\n');
 }

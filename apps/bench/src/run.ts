@@ -26,7 +26,7 @@ import type { NextRequest } from './load';
 import { pendingNotices, relayOutbox } from './outbox';
 import { dropPgbenchDatabase, ensurePgbench, runPgbench } from './pgbench';
 import { countRedisKeys, deleteRedisKeys } from './redis-keys';
-import { formatTable, type Measurement, withRatios, writeJson } from './report';
+import { CASE_COLUMNS, formatTable, type Measurement, withRatios, writeJson } from './report';
 import { seedBenchLedger } from './seed';
 import { startSmsSink } from './sms-sink';
 
@@ -91,7 +91,7 @@ async function main(): Promise<number> {
   try {
     const report = await measureAll(config, { startedAt, stamp, tag, redisPrefix, smsGatewayUrl: sink.url });
     process.stdout.write(`\n${report.table}\n\n${report.notes.join('\n')}\n`);
-    const file = writeJson(root, stamp, { ...report.json, smsSinkReceived: sink.received() });
+    const file = writeJson(root, stamp, { ...report.json, smsSinkReceived: sink.received.length });
     say(`wrote ${file}`);
     // Figures from a run whose transfers were refused measure the refusal path, not the ledger.
     refused = report.measurements.filter((m) => m.notOk + m.errors > m.ok / 100);
@@ -140,7 +140,7 @@ async function measureAll(config: BenchConfig, run: Run) {
   };
   const machineNote = `machine: ${machine.cpus} CPUs (${machine.cpuModel}), node ${machine.node}, 1-min load average ${machine.loadAverage1m.atStart.toFixed(2)} at start, ${machine.loadAverage1m.atEnd.toFixed(2)} at end`;
   return {
-    table: formatTable(rows),
+    table: formatTable(CASE_COLUMNS, rows),
     measurements: [...transfers.measurements, references.pgbench, references.bare],
     notes: [
       machineNote,

@@ -1,9 +1,8 @@
 import { ConfigError } from '@tekana/contracts';
-import { createDatabase } from '@tekana/db';
-import { databaseSettings, loadConfig } from '../config';
+import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { createOwnRelay } from '../own-relay';
-import { runCommand } from './run-command';
+import { runCommand, withDatabase } from './run-command';
 
 /**
  * `pnpm relay`: the SMS outbox relay as a process of its own (production), beside the relays that run
@@ -20,8 +19,7 @@ runCommand(async () => {
   }
   const log = createLogger(config.LOG_LEVEL);
   // Migrated first: a relay started before any server finds its outbox table.
-  const migrating = createDatabase({ ...databaseSettings(config), maxConnections: 1 });
-  await migrating.migrate().finally(() => migrating.close());
+  await withDatabase(async () => {});
   const { relay, close } = await createOwnRelay({ ...config, DATABASE_URL, REDIS_URL }, log);
   relay.start();
   log.info({ queue: config.SMS_QUEUE_NAME }, 'relaying SMS notices from the outbox');

@@ -5,29 +5,23 @@
  * readers. Its last line is one JSON object: { "<read>": { "p50": ms, "p95": ms, "p99": ms }, ... }.
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createAdmin } from '@tekana/api';
 import { createDatabase, SCALE_SEED_PASSWORD, systemActor } from '@tekana/db';
 import postgres from 'postgres';
-import { z } from 'zod';
+import { startBuiltServer } from '../cases';
+import { cpuSeconds, stopChild } from '../children';
+import { loadReadsConfig } from '../config';
+import { type Column, formatTable } from '../report';
+import { type SmsSink, startSmsSink } from '../sms-sink';
 import { measureRead, type ReadFigures } from './measure';
 import { readSamples, reads } from './reads';
-import { cpuSeconds, type SmsSink, startServer, startSmsSink } from './server';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const say = (line: string) => process.stderr.write(`bench:reads: ${line}\n`);
-
-const settings = z.object({
-  DATABASE_URL: z.url({
-    protocol: /^postgres(ql)?$/,
-    error: 'DATABASE_URL: the database pnpm seed:scale filled',
-  }),
-  BENCH_READS_SECONDS: z.coerce.number().positive().default(10),
-  BENCH_READS_CONCURRENCY: z.coerce.number().int().min(1).default(16),
-  BENCH_READS_CURSOR_STEPS: z.coerce.number().int().min(1).default(1_000),
-});
 
 // The bench's own admin, made once per database as `pnpm admin:create` makes one (and audited so).
 const ADMIN = {
@@ -42,12 +36,11 @@ const ADMIN = {
 } as const;
 
 async function main(): Promise<number> {
-  const parsed = settings.safeParse(process.env);
-  if (!parsed.success) {
-    say(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const config = loadReadsConfig();
+  if ('problems' in config) {
+    say(config.problems.join('; '));
     return 2;
   }
-  const config = parsed.data;
   say('pnpm build apps/server');
   if (spawnSync('pnpm', ['build', 'apps/server'], { cwd: root, stdio: 'inherit' }).status !== 0) return 2;
   await ensureAdmin(config.DATABASE_URL);
@@ -57,9 +50,9 @@ async function main(): Promise<number> {
   mkdirSync(`${root}/bench-results`, { recursive: true });
   const logFile = `${root}/bench-results/reads-${new Date().toISOString().replace(/[-:.]/g, '')}.server.log`;
   const sink = await startSmsSink();
-  const server = await startServer(root, config.DATABASE_URL, sink.url, logFile);
+  const server = await startReadsServer(config.DATABASE_URL, sink.url, logFile);
   const stop = async () => {
-    await server.stop();
+    await stopChild(server.child);
     await sink.close();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
@@ -85,12 +78,12 @@ async function main(): Promise<number> {
     const results: Record<string, Figures> = {};
     for (const read of reads(samples, tokens, deep.cursor)) {
       say(`${read.name}: ${config.BENCH_READS_CONCURRENCY} readers for ${config.BENCH_READS_SECONDS} s`);
-      const cpuBefore = cpuSeconds(server.pid);
+      const cpuBefore = cpuSeconds(server.child.pid);
       const figures = await measureRead(server.origin, read.next, {
         concurrency: config.BENCH_READS_CONCURRENCY,
         seconds: config.BENCH_READS_SECONDS,
       });
-      const serverCpuMs = ((cpuSeconds(server.pid) - cpuBefore) * 1000) / Math.max(1, figures.requests);
+      const serverCpuMs = ((cpuSeconds(server.child.pid) - cpuBefore) * 1000) / Math.max(1, figures.requests);
       // One reader alone: the read's own cost, without 15 others queued on the same two cores.
       const alone = await measureRead(server.origin, read.next, {
         concurrency: 1,
@@ -113,13 +106,33 @@ async function main(): Promise<number> {
   }
 }
 
+/**
+ * The built server (`pnpm build`) as its own process, as `pnpm start` runs it, in production mode on the
+ * seeded database. No Redis: reads never touch it, and the OTPs go in-process to the sink.
+ */
+function startReadsServer(databaseUrl: string, smsUrl: string, logFile: string) {
+  return startBuiltServer(
+    root,
+    {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      SMS_PROVIDER: 'http',
+      SMS_GATEWAY_URL: smsUrl,
+      LOG_LEVEL: 'warn',
+    },
+    logFile,
+  );
+}
+
 async function ensureAdmin(databaseUrl: string) {
-  const database = createDatabase({ databaseUrl, dataDir: '' });
+  const database = createDatabase({ databaseUrl, dataDir: '', maxConnections: 1 });
   try {
-    const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-    const [found] = await sql`select 1 from customers where lower(email) = ${ADMIN.email}`.finally(() =>
-      sql.end(),
-    );
+    const found = await database.db.query.customers.findFirst({
+      columns: { id: true },
+      where: (customer, { eq, sql }) => eq(sql`lower(${customer.email})`, ADMIN.email),
+    });
     if (!found) await createAdmin(database, ADMIN, await systemActor(database.db));
   } finally {
     await database.close();
@@ -166,35 +179,20 @@ async function walkCursors(origin: string, token: string, walletId: string, step
 
 type Figures = ReadFigures & { serverCpuMs: number; aloneP50: number };
 
+const COLUMNS: Column<[string, Figures]>[] = [
+  { title: 'read', cell: ([name]) => name },
+  { title: 'requests', cell: ([, f]) => String(f.requests) },
+  { title: 'req/s', cell: ([, f]) => String(f.perSecond) },
+  { title: 'p50 ms', cell: ([, f]) => f.p50.toFixed(2) },
+  { title: 'p95 ms', cell: ([, f]) => f.p95.toFixed(2) },
+  { title: 'p99 ms', cell: ([, f]) => f.p99.toFixed(2) },
+  { title: 'errors', cell: ([, f]) => String(f.errors) },
+  { title: 'server CPU ms/req', cell: ([, f]) => f.serverCpuMs.toFixed(2) },
+  { title: '1 reader p50 ms', cell: ([, f]) => f.aloneP50.toFixed(2) },
+];
+
 function printTable(results: Record<string, Figures>) {
-  const rows = Object.entries(results).map(([name, f]) => [
-    name,
-    String(f.requests),
-    String(f.perSecond),
-    f.p50.toFixed(2),
-    f.p95.toFixed(2),
-    f.p99.toFixed(2),
-    String(f.errors),
-    f.serverCpuMs.toFixed(2),
-    f.aloneP50.toFixed(2),
-  ]);
-  const header = [
-    'read',
-    'requests',
-    'req/s',
-    'p50 ms',
-    'p95 ms',
-    'p99 ms',
-    'errors',
-    'server CPU ms/req',
-    '1 reader p50 ms',
-  ];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
-  process.stdout.write(
-    `${[line(header), `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 2)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.map(line)].join('\n')}\n`,
-  );
+  process.stdout.write(`${formatTable(COLUMNS, Object.entries(results), 'markdown')}\n`);
 }
 
 main().then(
