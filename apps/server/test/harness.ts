@@ -3,14 +3,17 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { type AppRouter, createAdmin } from '@tekana/api';
 import type { Customer, Page, RegisterInput, Wallet } from '@tekana/contracts';
-import { createDatabase, systemActor, verifyLedger } from '@tekana/db';
+import { systemActor } from '@tekana/db';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import pino from 'pino';
-import postgres from 'postgres';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { type FakeSmsGateway, startFakeSmsGateway } from '../../../test/fake-sms-gateway';
+import { createOwnDatabase } from '../../../test/own-database';
 import { loadConfig } from '../src/config';
 import { type RunningServer, startServer } from '../src/server';
+
+/** A fresh database of its own on the test Postgres; `drop` checks `pnpm verify`'s invariants first. */
+export { createOwnDatabase };
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const tsxBin = `${repoRoot}node_modules/.bin/tsx`;
@@ -51,28 +54,6 @@ export type TestServerOptions = {
    */
   ownDatabase?: boolean;
 };
-
-/** A fresh database of its own on the test Postgres; `drop` checks `pnpm verify`'s invariants first. */
-export async function createOwnDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `tekana_test_${inject('runId')}_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(inject('adminDatabaseUrl'), { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(inject('adminDatabaseUrl'));
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      try {
-        const database = createDatabase({ databaseUrl: url.toString(), dataDir: '' });
-        const problems = await verifyLedger(database.db).finally(() => database.close());
-        if (problems.length > 0) throw new Error(`ledger of ${name} broken: ${JSON.stringify(problems)}`);
-        await admin.unsafe(`drop database ${name} with (force)`);
-      } finally {
-        await admin.end();
-      }
-    },
-  };
-}
 
 /**
  * The test server of a file or a describe block: started before its tests, stopped after them. Used
