@@ -249,10 +249,27 @@ export async function createAdminAndSignIn(server: TestServer): Promise<SignedIn
   return { token, customer, password: input.password };
 }
 
-/** A file's signed-in admin and the RWF float they fund its customers from. */
-export async function fundingAdmin(server: TestServer): Promise<{ admin: SignedIn; floatRwf: Wallet }> {
+/** A file's signed-in admin, the RWF float they fund its customers from, and what they do with them. */
+export type FundingAdmin = {
+  admin: SignedIn;
+  floatRwf: Wallet;
+  /** `customerWithFundedWallet` on this server, funded by this admin from this float. */
+  customerWithWallet(balance: number, walletTypeCode?: string): Promise<SignedIn & { wallet: Wallet }>;
+  /** A wallet as this admin reads it now over REST. */
+  walletOf(walletId: string): Promise<Wallet>;
+};
+
+export async function fundingAdmin(server: TestServer): Promise<FundingAdmin> {
   const admin = await createAdminAndSignIn(server);
-  return { admin, floatRwf: await floatWallet(server, admin) };
+  const floatRwf = await floatWallet(server, admin);
+  return {
+    admin,
+    floatRwf,
+    customerWithWallet: (balance, walletTypeCode) =>
+      customerWithFundedWallet(server, admin, floatRwf, balance, walletTypeCode),
+    walletOf: async (walletId) =>
+      (await server.rest<Wallet>('GET', `/wallets/${walletId}`, undefined, admin.token)).body.data,
+  };
 }
 
 /** The system FLOAT wallet of a currency, through which an admin deposits and withdraws. */
