@@ -1,7 +1,6 @@
+import { isRecord } from './openapi-arbitraries';
 import type { FuzzWorld, Party } from './openapi-fuzz-world';
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isWallet = (node: Record<string, unknown>) => 'accountNumber' in node && 'currentBalance' in node;
 const isCustomer = (node: Record<string, unknown>) => 'idNumber' in node && 'role' in node;
 const isWalletLookup = (node: Record<string, unknown>) => 'walletId' in node && 'holderName' in node;

@@ -3,14 +3,17 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { type AppRouter, createAdmin } from '@tekana/api';
 import type { Customer, Page, RegisterInput, Wallet } from '@tekana/contracts';
-import { createDatabase, systemActor, verifyLedger } from '@tekana/db';
+import { systemActor } from '@tekana/db';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import pino from 'pino';
-import postgres from 'postgres';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { type FakeSmsGateway, startFakeSmsGateway } from '../../../test/fake-sms-gateway';
+import { createOwnDatabase } from '../../../test/own-database';
 import { loadConfig } from '../src/config';
 import { type RunningServer, startServer } from '../src/server';
+
+/** A fresh database of its own on the test Postgres; `drop` checks `pnpm verify`'s invariants first. */
+export { createOwnDatabase };
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const tsxBin = `${repoRoot}node_modules/.bin/tsx`;
@@ -51,28 +54,6 @@ export type TestServerOptions = {
    */
   ownDatabase?: boolean;
 };
-
-/** A fresh database of its own on the test Postgres; `drop` checks `pnpm verify`'s invariants first. */
-export async function createOwnDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `tekana_test_${inject('runId')}_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(inject('adminDatabaseUrl'), { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(inject('adminDatabaseUrl'));
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      try {
-        const database = createDatabase({ databaseUrl: url.toString(), dataDir: '' });
-        const problems = await verifyLedger(database.db).finally(() => database.close());
-        if (problems.length > 0) throw new Error(`ledger of ${name} broken: ${JSON.stringify(problems)}`);
-        await admin.unsafe(`drop database ${name} with (force)`);
-      } finally {
-        await admin.end();
-      }
-    },
-  };
-}
 
 /**
  * The test server of a file or a describe block: started before its tests, stopped after them. Used
@@ -268,10 +249,27 @@ export async function createAdminAndSignIn(server: TestServer): Promise<SignedIn
   return { token, customer, password: input.password };
 }
 
-/** A file's signed-in admin and the RWF float they fund its customers from. */
-export async function fundingAdmin(server: TestServer): Promise<{ admin: SignedIn; floatRwf: Wallet }> {
+/** A file's signed-in admin, the RWF float they fund its customers from, and what they do with them. */
+export type FundingAdmin = {
+  admin: SignedIn;
+  floatRwf: Wallet;
+  /** `customerWithFundedWallet` on this server, funded by this admin from this float. */
+  customerWithWallet(balance: number, walletTypeCode?: string): Promise<SignedIn & { wallet: Wallet }>;
+  /** A wallet as this admin reads it now over REST. */
+  walletOf(walletId: string): Promise<Wallet>;
+};
+
+export async function fundingAdmin(server: TestServer): Promise<FundingAdmin> {
   const admin = await createAdminAndSignIn(server);
-  return { admin, floatRwf: await floatWallet(server, admin) };
+  const floatRwf = await floatWallet(server, admin);
+  return {
+    admin,
+    floatRwf,
+    customerWithWallet: (balance, walletTypeCode) =>
+      customerWithFundedWallet(server, admin, floatRwf, balance, walletTypeCode),
+    walletOf: async (walletId) =>
+      (await server.rest<Wallet>('GET', `/wallets/${walletId}`, undefined, admin.token)).body.data,
+  };
 }
 
 /** The system FLOAT wallet of a currency, through which an admin deposits and withdraws. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Transaction, Wallet } from '@tekana/contracts';
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { customerWithFundedWallet, fundingAdmin, type SignedIn, useTestServer } from './harness';
+import { type FundingAdmin, fundingAdmin, type SignedIn, useTestServer } from './harness';
 import { expectEachNoticeOnce } from './notices';
 
 // The sweeper runs every 200 ms, so that a hold of one second is voided within the test's patience; a
@@ -10,12 +10,12 @@ import { expectEachNoticeOnce } from './notices';
 const server = useTestServer({ HOLD_SWEEP_INTERVAL_MS: '200' }, { ownDatabase: true });
 let admin: SignedIn;
 let floatRwf: Wallet;
+let customerWithWallet: FundingAdmin['customerWithWallet'];
+let walletOf: FundingAdmin['walletOf'];
 
 beforeAll(async () => {
-  ({ admin, floatRwf } = await fundingAdmin(server));
+  ({ admin, floatRwf, customerWithWallet, walletOf } = await fundingAdmin(server));
 });
-
-const customerWithWallet = (balance: number) => customerWithFundedWallet(server, admin, floatRwf, balance);
 
 async function placeHold(
   payer: SignedIn & { wallet: Wallet },
@@ -33,10 +33,6 @@ async function placeHold(
     ...extra,
   };
   return server.rest<Transaction>('POST', '/transactions', body, payer.token);
-}
-
-async function walletOf(walletId: string) {
-  return (await server.rest<Wallet>('GET', `/wallets/${walletId}`, undefined, admin.token)).body.data;
 }
 
 describe('holds over REST', () => {

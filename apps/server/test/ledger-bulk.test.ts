@@ -9,22 +9,21 @@ import type {
 } from '@tekana/contracts';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { customerWithFundedWallet, fundingAdmin, type SignedIn, useTestServer } from './harness';
+import { type FundingAdmin, fundingAdmin, type SignedIn, useTestServer } from './harness';
 
 // A database of its own, so that /metrics counts only this file's batches and its notices stay here.
 const server = useTestServer({}, { ownDatabase: true });
 let admin: SignedIn;
-let floatRwf: Wallet;
+let customerWithWallet: FundingAdmin['customerWithWallet'];
+let walletOf: FundingAdmin['walletOf'];
 
 beforeAll(async () => {
-  ({ admin, floatRwf } = await fundingAdmin(server));
+  ({ admin, customerWithWallet, walletOf } = await fundingAdmin(server));
 });
 
 const ref = () => `bulk-${randomBytes(8).toString('hex')}`;
 
 type Customer = SignedIn & { wallet: Wallet };
-
-const customerWithWallet = (balance: number) => customerWithFundedWallet(server, admin, floatRwf, balance);
 
 function item(
   transactionTypeCode: string,
@@ -51,11 +50,6 @@ function bulk(actor: SignedIn, transactions: TransactionCreateInput[], atomic?: 
     body,
     actor.token,
   );
-}
-
-async function balanceOf(walletId: string) {
-  return (await server.rest<Wallet>('GET', `/wallets/${walletId}`, undefined, admin.token)).body.data
-    .currentBalance;
 }
 
 async function postedUnder(externalReferenceNumber: string) {
@@ -92,7 +86,7 @@ describe('POST /transactions/bulk, not atomic', () => {
     expect(answer.status).toBe(200);
     expect(answer.body.data.results.map((r) => r.status)).toEqual([201, 400, 201]);
     expect(answer.body.data.results[1]?.data).toEqual({ code: 'BAD_REQUEST' });
-    expect(await balanceOf(bob.wallet.id)).toBe(40);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(40);
     expect(await postedUnder(poisoned.externalReferenceNumber)).toEqual([]);
   });
 
@@ -120,9 +114,9 @@ describe('POST /transactions/bulk, not atomic', () => {
       externalReferenceNumber: items[3]?.externalReferenceNumber,
       debitedWalletBalance: 500,
     });
-    expect(await balanceOf(alice.wallet.id)).toBe(500);
-    expect(await balanceOf(bob.wallet.id)).toBe(300);
-    expect(await balanceOf(carol.wallet.id)).toBe(700);
+    expect((await walletOf(alice.wallet.id)).currentBalance).toBe(500);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(300);
+    expect((await walletOf(carol.wallet.id)).currentBalance).toBe(700);
     expect(await postedUnder(items[1]?.externalReferenceNumber ?? '')).toEqual([]);
     expect(await postedUnder(items[2]?.externalReferenceNumber ?? '')).toEqual([]);
   });
@@ -137,7 +131,7 @@ describe('POST /transactions/bulk, not atomic', () => {
     const second = await bulk(alice, items);
     expect(second.status).toBe(200);
     expect(second.body.data.results).toEqual(first.body.data.results);
-    expect(await balanceOf(bob.wallet.id)).toBe(300);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(300);
   });
 });
 
@@ -158,9 +152,9 @@ describe('POST /transactions/bulk, atomic', () => {
     );
     expect(answer.status).toBe(201);
     expect(answer.body.data.results.map((r) => r.status)).toEqual([201, 201]);
-    expect(await balanceOf(alice.wallet.id)).toBe(0);
-    expect(await balanceOf(bob.wallet.id)).toBe(400);
-    expect(await balanceOf(carol.wallet.id)).toBe(600);
+    expect((await walletOf(alice.wallet.id)).currentBalance).toBe(0);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(400);
+    expect((await walletOf(carol.wallet.id)).currentBalance).toBe(600);
   });
 
   it('refuses the whole bulk with the first refusal (422, its code and index), posting nothing, and leaves its keys free', async () => {
@@ -173,8 +167,8 @@ describe('POST /transactions/bulk, atomic', () => {
     const refused = await bulk(alice, items, true);
     expect(refused.status).toBe(422);
     expect(refused.body).toMatchObject({ status: 422, data: { code: 'INSUFFICIENT_FUNDS', index: 2 } });
-    expect(await balanceOf(alice.wallet.id)).toBe(1_000);
-    expect(await balanceOf(bob.wallet.id)).toBe(0);
+    expect((await walletOf(alice.wallet.id)).currentBalance).toBe(1_000);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(0);
     for (const { externalReferenceNumber } of items) {
       expect(await postedUnder(externalReferenceNumber)).toEqual([]);
     }
@@ -182,7 +176,7 @@ describe('POST /transactions/bulk, atomic', () => {
     const fixed = [items[0], items[1], { ...items[2], amount: 100 }] as TransactionCreateInput[];
     const posted = await bulk(alice, fixed, true);
     expect(posted.status).toBe(201);
-    expect(await balanceOf(bob.wallet.id)).toBe(1_000);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(1_000);
   });
 
   it("refuses the whole bulk with 403 when one item debits another customer's wallet", async () => {
@@ -197,8 +191,8 @@ describe('POST /transactions/bulk, atomic', () => {
     );
     expect(refused.status).toBe(403);
     expect(refused.body.data).toMatchObject({ code: 'FORBIDDEN', index: 1 });
-    expect(await balanceOf(alice.wallet.id)).toBe(1_000);
-    expect(await balanceOf(bob.wallet.id)).toBe(1_000);
+    expect((await walletOf(alice.wallet.id)).currentBalance).toBe(1_000);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(1_000);
   });
 });
 
@@ -213,7 +207,7 @@ describe('POST /transactions/bulk, malformed', () => {
     const items = Array.from({ length: 101 }, () => item('TRANSFER', alice.wallet.id, bob.wallet.id, 1));
     expect((await bulk(alice, items)).status).toBe(400);
     expect((await bulk(alice, items, true)).status).toBe(400);
-    expect(await balanceOf(bob.wallet.id)).toBe(0);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(0);
   });
 
   it('refuses two items under one externalReferenceNumber with 400', async () => {
@@ -243,7 +237,7 @@ describe('transaction.createMany over tRPC', () => {
     expect(first.results.map((r) => r.status)).toEqual([201, 422]);
     const again = await trpc.transaction.createMany.mutate({ transactions: items });
     expect(again).toEqual(first);
-    expect(await balanceOf(bob.wallet.id)).toBe(100);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(100);
 
     const atomic = trpc.transaction.createMany.mutate({
       atomic: true,
@@ -259,7 +253,7 @@ describe('transaction.createMany over tRPC', () => {
       domainCode: 'INSUFFICIENT_FUNDS',
       details: { index: 1 },
     });
-    expect(await balanceOf(bob.wallet.id)).toBe(100);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(100);
   });
 
   it('shares engine batches between the mutations a client batches with httpBatchLink', async () => {
@@ -282,7 +276,7 @@ describe('transaction.createMany over tRPC', () => {
     );
     const batches = (await batchesCommitted()) - before;
     expect(posted.map((t) => t.status)).toEqual(Array(10).fill('COMPLETED'));
-    expect(await balanceOf(bob.wallet.id)).toBe(100);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(100);
     // One HTTP request whose calls reach the engine in one tick: one batch, two if a commit was in flight.
     expect(batches).toBeGreaterThanOrEqual(1);
     expect(batches).toBeLessThanOrEqual(2);

@@ -2,27 +2,21 @@ import { randomBytes } from 'node:crypto';
 import type { Page, Transaction, TransactionType, Wallet, WalletLookup, WalletType } from '@tekana/contracts';
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  customerWithFundedWallet,
-  fundingAdmin,
-  type RestResponse,
-  type SignedIn,
-  useTestServer,
-} from './harness';
+import { type FundingAdmin, fundingAdmin, type RestResponse, type SignedIn, useTestServer } from './harness';
 
 // A pool as large as a production one, so that parallel requests really meet on the row locks; a
 // database of its own, so that the SMS notices of its postings reach this server's worker.
 const server = useTestServer({ DATABASE_POOL_SIZE: '20' }, { ownDatabase: true });
 let admin: SignedIn;
 let floatRwf: Wallet;
+let customerWithWallet: FundingAdmin['customerWithWallet'];
+let walletOf: FundingAdmin['walletOf'];
 
 beforeAll(async () => {
-  ({ admin, floatRwf } = await fundingAdmin(server));
+  ({ admin, floatRwf, customerWithWallet, walletOf } = await fundingAdmin(server));
 });
 
 const ref = () => `http-${randomBytes(8).toString('hex')}`;
-
-const customerWithWallet = (balance: number) => customerWithFundedWallet(server, admin, floatRwf, balance);
 
 function post(
   actor: { token: string },
@@ -34,11 +28,6 @@ function post(
 ): Promise<RestResponse<Transaction>> {
   const body = { externalReferenceNumber, transactionTypeCode, debitedWalletId, creditedWalletId, amount };
   return server.rest<Transaction>('POST', '/transactions', body, actor.token);
-}
-
-async function balanceOf(walletId: string) {
-  return (await server.rest<Wallet>('GET', `/wallets/${walletId}`, undefined, admin.token)).body.data
-    .currentBalance;
 }
 
 /** The tRPC code and our domain code of a failed tRPC call. */
@@ -99,7 +88,7 @@ describe('who may do what, over REST', () => {
     expect(theft.body).toMatchObject({ status: 403, data: { code: 'FORBIDDEN' } });
     expect((await post(alice, 'WITHDRAWAL', alice.wallet.id, floatRwf.id, 10)).status).toBe(403);
     expect((await post(alice, 'DEPOSIT', floatRwf.id, alice.wallet.id, 10)).status).toBe(403);
-    expect(await balanceOf(bob.wallet.id)).toBe(300);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(300);
   });
 
   it('keeps the admin-only routes to admins (403 for a customer, success for an admin)', async () => {
@@ -192,7 +181,7 @@ describe('who may do what, over REST', () => {
   });
 
   it('takes an amount only as a JSON integer: a string, true or null is 400 and moves nothing', async () => {
-    const before = await balanceOf(alice.wallet.id);
+    const before = (await walletOf(alice.wallet.id)).currentBalance;
     for (const amount of ['100', true, null]) {
       const body = {
         externalReferenceNumber: ref(),
@@ -204,7 +193,7 @@ describe('who may do what, over REST', () => {
       const answer = await server.rest('POST', '/transactions', body, alice.token);
       expect(answer.status, JSON.stringify(amount)).toBe(400);
     }
-    expect(await balanceOf(alice.wallet.id)).toBe(before);
+    expect((await walletOf(alice.wallet.id)).currentBalance).toBe(before);
   });
 
   it('accepts the old numeric channel code and filters with the old snake_case names', async () => {
@@ -343,8 +332,8 @@ describe('postings at the same time, over HTTP', () => {
       ),
     ).toBe(true);
     expect(refused).toHaveLength(200 - succeeded);
-    expect(await balanceOf(alice.wallet.id)).toBe(balance - succeeded * amount);
-    expect(await balanceOf(bob.wallet.id)).toBe(succeeded * amount);
+    expect((await walletOf(alice.wallet.id)).currentBalance).toBe(balance - succeeded * amount);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(succeeded * amount);
   });
 
   it('never answers 5xx when A pays B and B pays A at the same moment', async () => {
@@ -357,7 +346,9 @@ describe('postings at the same time, over HTTP', () => {
       ),
     );
     expect(answers.filter((r) => r.status !== 201 && r.status !== 422)).toEqual([]);
-    expect((await balanceOf(a.wallet.id)) + (await balanceOf(b.wallet.id))).toBe(600);
+    expect((await walletOf(a.wallet.id)).currentBalance + (await walletOf(b.wallet.id)).currentBalance).toBe(
+      600,
+    );
   });
 
   it('posts once for 20 parallel copies of one request, and answers all of them with the same body', async () => {
@@ -368,7 +359,7 @@ describe('postings at the same time, over HTTP', () => {
     );
     expect(answers.every((a) => a.status === 201)).toBe(true);
     expect(new Set(answers.map((a) => JSON.stringify(a.body.data))).size).toBe(1);
-    expect(await balanceOf(bob.wallet.id)).toBe(100);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(100);
     const posted = await server.rest<Page<Transaction>>(
       'GET',
       `/transactions?external_reference_number=${key}`,

@@ -304,7 +304,8 @@ function numberMutations(members: JsonSchema[]): fc.Arbitrary<unknown>[] {
   return [troublesomeNumbers, fc.constantFrom(0, ...edges.flatMap((n) => [n - 1, n, n + 1, n + 0.5]))];
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A JSON object: not null, not an array. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

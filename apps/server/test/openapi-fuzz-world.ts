@@ -17,7 +17,7 @@ import {
   signIn,
   type TestServer,
 } from './harness';
-import type { Hints, Operation } from './openapi-arbitraries';
+import { type Hints, isRecord, type Operation } from './openapi-arbitraries';
 
 export type Caller = 'nobody' | 'alice' | 'bob' | 'admin';
 export const CALLERS: readonly Caller[] = ['nobody', 'alice', 'bob', 'admin'];
@@ -49,8 +49,6 @@ export async function buildWorld(server: TestServer) {
   };
   /** Every wallet seen so far, by id: who owns it. Wallets never change hands. */
   const owners = new Map<string, { customerId: string; accountNumber: string }>();
-  const isRecord = (value: unknown): value is Record<string, unknown> =>
-    typeof value === 'object' && value !== null && !Array.isArray(value);
 
   /** Remembers the owner of every wallet an answer shows, whoever asked: the ownership checks stay current. */
   function observe(node: unknown): void {

@@ -1,18 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Transaction, TransactionBulkOutput, Wallet } from '@tekana/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { customerWithFundedWallet, fundingAdmin, type SignedIn, useTestServer } from './harness';
+import { type FundingAdmin, fundingAdmin, useTestServer } from './harness';
 
 const server = useTestServer();
-let admin: SignedIn;
-let floatRwf: Wallet;
+let customerWithWallet: FundingAdmin['customerWithWallet'];
+let walletOf: FundingAdmin['walletOf'];
 
 beforeAll(async () => {
-  ({ admin, floatRwf } = await fundingAdmin(server));
+  ({ customerWithWallet, walletOf } = await fundingAdmin(server));
 });
 
 const ref = () => `acct-${randomBytes(8).toString('hex')}`;
-const customerWithWallet = (balance: number) => customerWithFundedWallet(server, admin, floatRwf, balance);
 
 /** An account number no wallet has: 12 digits, starting with 0 where generated ones start with 1. */
 const NOBODYS_ACCOUNT = '000000000000';
@@ -26,11 +25,6 @@ const transfer = (from: Wallet, payee: Payee, amount: number) => ({
   ...payee,
 });
 
-async function balanceOf(walletId: string) {
-  return (await server.rest<Wallet>('GET', `/wallets/${walletId}`, undefined, admin.token)).body.data
-    .currentBalance;
-}
-
 describe('POST /transactions with creditedAccountNumber', () => {
   it('pays the wallet holding that account number and answers its creditedWalletId', async () => {
     const [alice, bob] = await Promise.all([customerWithWallet(1_000), customerWithWallet(0)]);
@@ -38,7 +32,7 @@ describe('POST /transactions with creditedAccountNumber', () => {
     const paid = await server.rest<Transaction>('POST', '/transactions', body, alice.token);
     expect(paid.status).toBe(201);
     expect(paid.body.data).toMatchObject({ creditedWalletId: bob.wallet.id, amount: 250 });
-    expect(await balanceOf(bob.wallet.id)).toBe(250);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(250);
   });
 
   it('answers a retry naming the payee by wallet id with the same posting, and posts once', async () => {
@@ -48,7 +42,7 @@ describe('POST /transactions with creditedAccountNumber', () => {
     const byId = { ...byAccount, creditedAccountNumber: undefined, creditedWalletId: bob.wallet.id };
     const again = await server.rest<Transaction>('POST', '/transactions', byId, alice.token);
     expect(again.body.data.id).toBe(first.body.data.id);
-    expect(await balanceOf(bob.wallet.id)).toBe(40);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(40);
   });
 
   it('answers 404 "No such wallet" for an account number no wallet has, and posts nothing', async () => {
@@ -57,7 +51,7 @@ describe('POST /transactions with creditedAccountNumber', () => {
     const refused = await server.rest('POST', '/transactions', body, alice.token);
     expect(refused.status).toBe(404);
     expect(refused.body).toMatchObject({ message: 'No such wallet', data: { code: 'NOT_FOUND' } });
-    expect(await balanceOf(alice.wallet.id)).toBe(1_000);
+    expect((await walletOf(alice.wallet.id)).currentBalance).toBe(1_000);
   });
 
   it('answers 400 naming creditedWalletId when both or neither payee fields are given', async () => {
@@ -113,7 +107,7 @@ describe('POST /transactions/bulk with creditedAccountNumber', () => {
       data: { code: 'NOT_FOUND' },
     });
     expect(answer.body.data.results[0]?.data).toMatchObject({ creditedWalletId: bob.wallet.id });
-    expect(await balanceOf(bob.wallet.id)).toBe(40);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(40);
   });
 
   it('atomic: an unknown account number refuses the whole bulk with 404 and its index, posting nothing', async () => {
@@ -132,7 +126,7 @@ describe('POST /transactions/bulk with creditedAccountNumber', () => {
     );
     expect(refused.status).toBe(404);
     expect(refused.body.data).toMatchObject({ code: 'NOT_FOUND', index: 1 });
-    expect(await balanceOf(bob.wallet.id)).toBe(0);
-    expect(await balanceOf(alice.wallet.id)).toBe(1_000);
+    expect((await walletOf(bob.wallet.id)).currentBalance).toBe(0);
+    expect((await walletOf(alice.wallet.id)).currentBalance).toBe(1_000);
   });
 });

@@ -9,18 +9,18 @@ import {
 } from '@tekana/contracts';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { customerWithFundedWallet, fundingAdmin, type SignedIn, useTestServer } from './harness';
+import { type FundingAdmin, fundingAdmin, type SignedIn, useTestServer } from './harness';
 
 const server = useTestServer();
 let admin: SignedIn;
 let floatRwf: Wallet;
+let customerWithWallet: FundingAdmin['customerWithWallet'];
 
 beforeAll(async () => {
-  ({ admin, floatRwf } = await fundingAdmin(server));
+  ({ admin, floatRwf, customerWithWallet } = await fundingAdmin(server));
 });
 
 const ref = () => `stmt-${randomBytes(8).toString('hex')}`;
-const customerWithWallet = (balance: number) => customerWithFundedWallet(server, admin, floatRwf, balance);
 const ms = (iso: string, plus = 0) => new Date(new Date(iso).getTime() + plus).toISOString();
 const EPOCH = '2000-01-01T00:00:00.000Z';
 const FAR = '2100-01-01T00:00:00.000Z';

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { createDatabase, type Database, SCALE_SEED_PASSWORD, seedScale } from '@tekana/db';
 import argon2 from 'argon2';
 import postgres from 'postgres';
-import { inject } from 'vitest';
+import { createOwnDatabase } from '../../../test/own-database';
 
 const silent = { start() {}, advance() {}, end() {} };
 
@@ -37,25 +36,20 @@ export async function createSeededDatabase(size: {
   customers: number;
   postings: number;
 }): Promise<SeededDatabase> {
-  const name = `tekana_test_${inject('runId')}_seeded_${randomBytes(3).toString('hex')}`;
-  const admin = postgres(inject('adminDatabaseUrl'), { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(inject('adminDatabaseUrl'));
-  url.pathname = `/${name}`;
-  const database = createDatabase({ databaseUrl: url.toString(), dataDir: '' });
-  const client = postgres(url.toString(), { max: 2, onnotice: () => {} });
+  const own = await createOwnDatabase({ label: 'seeded', verifyLedger: false });
+  const database = createDatabase({ databaseUrl: own.url, dataDir: '' });
+  const client = postgres(own.url, { max: 2, onnotice: () => {} });
   await database.migrate();
   const passwordHash = await argon2.hash(SCALE_SEED_PASSWORD, { type: argon2.argon2id });
   await seedScale(client, { ...size, passwordHash }, silent);
   return {
-    url: url.toString(),
+    url: own.url,
     database,
     client,
     async drop() {
       await client.end();
       await database.close();
-      await admin.unsafe(`drop database ${name} with (force)`);
-      await admin.end();
+      await own.drop();
     },
   };
 }

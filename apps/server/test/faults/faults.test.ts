@@ -1,28 +1,26 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSmsGateway, startFakeSmsGateway } from '../../../../test/fake-sms-gateway';
-import { expectEachNoticeOnce } from '../notices';
 import { type OwnPostgres, startOwnPostgres } from '../own-postgres';
 import { createOwnRedis, type OwnRedis } from '../own-redis';
 import {
   adminToken,
-  customerWithWallet,
   floatWalletOf,
-  postTransaction,
   productionEnv,
   type ServerProcess,
   spawnSource,
   startServerProcess,
 } from '../server-process';
 import { freePort, type SpawnedProcess } from '../spawned-process';
+import { expectNothingLost as expectNothingLostAfter } from './ledger-promises';
 import {
-  expectAnswersInTime,
-  expectEachKeyPostedOnce,
-  expectLedgerVerified,
-  expectStillRunning,
-  replayUnacknowledged,
-} from './ledger-promises';
-import { type Attempt, underLoad as postUnderLoad } from './posting-load';
+  type Attempt,
+  faultLoad,
+  fundedLoadWallets,
+  underLoad as postUnderLoad,
+  REQUEST_TIMEOUT_MS,
+} from './posting-load';
 
 /**
  * The fault suite (`pnpm test:faults`): the real server and SMS worker as processes, on a Postgres cluster
@@ -31,11 +29,6 @@ import { type Attempt, underLoad as postUnderLoad } from './posting-load';
  * one posting, `pnpm verify` passes, every posting's notices reach the gateway once, no answer is a 500 or
  * comes after the deadline, and the server never exits by itself.
  */
-const REQUEST_TIMEOUT_MS = 2_000;
-// An answer may trail the deadline by the time the event loop takes to notice it, never by more.
-const DEADLINE_SLACK_MS = 1_500;
-const POSTERS = 32;
-
 let pg: OwnPostgres;
 let redis: OwnRedis;
 let gateway: FakeSmsGateway;
@@ -58,7 +51,7 @@ beforeAll(async () => {
     username: 'tekana',
     password: 'gateway-secret',
     answer: async () => {
-      if (gatewayDelayMs > 0) await new Promise((r) => setTimeout(r, gatewayDelayMs));
+      if (gatewayDelayMs > 0) await sleep(gatewayDelayMs);
       return 200;
     },
   });
@@ -78,14 +71,7 @@ beforeAll(async () => {
   });
   token = await adminToken(server.base, pg.url('tekana'), gateway);
   floatId = (await floatWalletOf(server.base, token)).id;
-  // One at a time: password hashing is slow by design, and eight at once could pass the short deadline.
-  walletIds = [];
-  for (let i = 0; i < 8; i++) walletIds.push((await customerWithWallet(server.base, token)).wallet.id);
-  // Far more than any load here moves, so that no transfer is refused for funds and every replay posts.
-  for (const id of walletIds) {
-    const funded = await postTransaction(server.base, token, 'DEPOSIT', floatId, id, 5_000_000);
-    if (funded.status !== 201) throw new Error(`funding answered ${funded.status}`);
-  }
+  walletIds = await fundedLoadWallets(server.base, token, floatId);
 }, 120_000);
 
 afterAll(async () => {
@@ -96,29 +82,16 @@ afterAll(async () => {
   pg?.close();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Runs `fault` while 32 clients post, with load before and after it; returns every attempt. */
 function underLoad(fault: () => Promise<void>): Promise<Attempt[]> {
-  const load = {
-    base: server.base,
-    token,
-    floatId,
-    walletIds,
-    concurrency: POSTERS,
-    clientTimeoutMs: REQUEST_TIMEOUT_MS + DEADLINE_SLACK_MS,
-  };
+  const load = faultLoad({ base: server.base, token, floatId, walletIds });
   return postUnderLoad(load, fault, () => `server: ${server.stderr().slice(-3000)}`);
 }
 
 /** The promises kept after a fault, checked on the database itself, the verify command and the gateway. */
-async function expectNothingLost(attempts: Attempt[]) {
-  expectAnswersInTime(attempts, REQUEST_TIMEOUT_MS + DEADLINE_SLACK_MS);
-  const postings = await replayUnacknowledged(server.base, token, attempts);
-  await expectEachKeyPostedOnce(ledger, attempts, postings);
-  await expectLedgerVerified(pg.url('tekana'));
-  await expectEachNoticeOnce(gateway, postings, floatId, 60_000);
-  expectStillRunning(server);
+function expectNothingLost(attempts: Attempt[]) {
+  const notices = { gateway, floatId };
+  return expectNothingLostAfter(attempts, { server, token, ledger, databaseUrl: pg.url('tekana'), notices });
 }
 
 async function restartServer() {

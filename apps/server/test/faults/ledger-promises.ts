@@ -1,17 +1,19 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Transaction } from '@tekana/contracts';
 import type postgres from 'postgres';
 import { expect } from 'vitest';
+import type { FakeSmsGateway } from '../../../../test/fake-sms-gateway';
+import { expectEachNoticeOnce } from '../notices';
+import type { ServerProcess } from '../server-process';
 import type { SpawnedProcess } from '../spawned-process';
 import { runTsx } from '../spawned-process';
-import { type Attempt, sendPosting } from './posting-load';
+import { type Attempt, DEADLINE_SLACK_MS, REQUEST_TIMEOUT_MS, sendPosting } from './posting-load';
 
 /**
  * The promises the ledger keeps through a fault, as the fault tests check them: every answer in time
  * and a 201 or a 503, every unacknowledged posting replayed under its key to exactly one posting, the
  * rows as their callers were told, `pnpm verify` passing, and the server still running.
  */
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Every answer a 201 or a 503 (never a 500), none left waiting, none later than `deadlineMs`. */
 export function expectAnswersInTime(attempts: Attempt[], deadlineMs: number) {
@@ -75,4 +77,28 @@ export async function expectLedgerVerified(databaseUrl: string) {
 export function expectStillRunning(server: SpawnedProcess) {
   expect(server.child.exitCode, `server exited by itself:\n${server.stderr()}`).toBeNull();
   expect(server.child.signalCode).toBeNull();
+}
+
+/**
+ * Every promise after a fault: answers in time, each key posted once on `ledger` (the unacknowledged
+ * replayed), `pnpm verify` passing on `databaseUrl`, with `notices` every posting's notices at the gateway
+ * once, and the server still running.
+ */
+export async function expectNothingLost(
+  attempts: Attempt[],
+  after: {
+    server: ServerProcess;
+    token: string;
+    ledger: postgres.Sql;
+    databaseUrl: string;
+    notices?: { gateway: FakeSmsGateway; floatId: string };
+  },
+) {
+  expectAnswersInTime(attempts, REQUEST_TIMEOUT_MS + DEADLINE_SLACK_MS);
+  const postings = await replayUnacknowledged(after.server.base, after.token, attempts);
+  await expectEachKeyPostedOnce(after.ledger, attempts, postings);
+  await expectLedgerVerified(after.databaseUrl);
+  if (after.notices)
+    await expectEachNoticeOnce(after.notices.gateway, postings, after.notices.floatId, 60_000);
+  expectStillRunning(after.server);
 }

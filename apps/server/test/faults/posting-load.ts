@@ -1,6 +1,15 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Transaction, TransactionCreateInput } from '@tekana/contracts';
 import { expect } from 'vitest';
+import { customerWithWallet, postTransaction } from '../server-process';
+
+/** The server's REQUEST_TIMEOUT_MS in the fault tests. */
+export const REQUEST_TIMEOUT_MS = 2_000;
+// An answer may trail the deadline by the time the event loop takes to notice it, never by more.
+export const DEADLINE_SLACK_MS = 1_500;
+/** Concurrent posters of a fault test's load. */
+export const POSTERS = 32;
 
 /** One POST /transactions as its client saw it: the answer's status, or how the call failed. */
 export type Attempt = {
@@ -32,6 +41,26 @@ export type PostingLoadOptions = {
   /** A client gives up after this long, and the call counts as 'timeout'. */
   clientTimeoutMs: number;
 };
+
+/** A fault test's load: POSTERS clients, each giving up after the server's deadline and its slack. */
+export function faultLoad(
+  options: Pick<PostingLoadOptions, 'base' | 'token' | 'floatId' | 'walletIds'>,
+): PostingLoadOptions {
+  return { ...options, concurrency: POSTERS, clientTimeoutMs: REQUEST_TIMEOUT_MS + DEADLINE_SLACK_MS };
+}
+
+/** Eight customer wallets for a load, each funded from the float by the admin; their ids. */
+export async function fundedLoadWallets(base: string, token: string, floatId: string): Promise<string[]> {
+  // One at a time: password hashing is slow by design, and eight at once could pass the short deadline.
+  const walletIds: string[] = [];
+  for (let i = 0; i < 8; i++) walletIds.push((await customerWithWallet(base, token)).wallet.id);
+  // Far more than any load here moves, so that no transfer is refused for funds and every replay posts.
+  for (const id of walletIds) {
+    const funded = await postTransaction(base, token, 'DEPOSIT', floatId, id, 5_000_000);
+    if (funded.status !== 201) throw new Error(`funding answered ${funded.status}`);
+  }
+  return walletIds;
+}
 
 /** The next posting a poster sends: mostly transfers between random customers, some deposits from the float. */
 function nextPosting({ floatId, walletIds }: PostingLoadOptions): TransactionCreateInput {
@@ -80,7 +109,7 @@ export function startPostingLoad(options: PostingLoadOptions): PostingLoad {
       const attempt = await sendPosting(options, nextPosting(options));
       attempts.push(attempt);
       // A server that is down refuses at once: do not spin on it.
-      if (attempt.outcome === 'refused') await new Promise((r) => setTimeout(r, 50));
+      if (attempt.outcome === 'refused') await sleep(50);
     }
   };
   const posters = Array.from({ length: options.concurrency }, poster);
@@ -94,8 +123,6 @@ export function startPostingLoad(options: PostingLoadOptions): PostingLoad {
     attempts: () => attempts,
   };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Runs `fault` while `options.concurrency` clients post, with load before it and after it (until that

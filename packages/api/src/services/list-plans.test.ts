@@ -4,6 +4,7 @@ import { type Database, SCALE_SEED_HOT_MERCHANT, scaleSeedPhoneNumber, schema } 
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { partitionOf } from '../../test/ledger-at-0003';
 import { createSeededDatabase, type SeededDatabase, useSeededDatabase } from '../../test/seeded-database';
 import { createMemoryRateLimiter } from '../ports/rate-limiter';
 import { createCustomerService } from './customers';
@@ -152,9 +153,6 @@ function monthsRead(plan: unknown): Set<string> {
       .filter((relation) => /^transactions_p\d{4}_\d{2}$/.test(relation)),
   );
 }
-
-const monthOf = (at: Date) =>
-  `transactions_p${at.getUTCFullYear()}_${String(at.getUTCMonth() + 1).padStart(2, '0')}`;
 
 const day = 86_400_000;
 /** A wallet's statement for the last `days` days. */
@@ -379,7 +377,7 @@ describe('postings by month', () => {
       services.transactions.list(admin, { createdFrom: from, createdTo: to }),
     );
     const read = new Set(plans.flatMap(({ plan }) => [...monthsRead(plan)]));
-    expect(read).toEqual(new Set([monthOf(from), monthOf(to)]));
+    expect(read).toEqual(new Set([partitionOf(from), partitionOf(to)]));
   });
 
   it('pages a hot wallet across every month from each month’s index, in order, with no sort', async () => {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Actor } from '@tekana/contracts';
 import {
   createDatabase,
@@ -10,7 +9,8 @@ import {
   verifyLedger,
 } from '@tekana/db';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOwnDatabase, type OwnDatabase } from '../../../../test/own-database';
 import {
   type LedgerAt0003,
   monthStart,
@@ -33,11 +33,8 @@ import { createPartitionMaintenance } from './partition-maintenance';
  * three months) is migrated into monthly partitions with every row, key and list as it was; then the
  * ledger keeps its promises across months. A database of this file's own.
  */
-const name = `tekana_test_${inject('runId')}_months_${randomBytes(3).toString('hex')}`;
-const admin = postgres(inject('adminDatabaseUrl'), { max: 1, onnotice: () => {} });
-const url = new URL(inject('adminDatabaseUrl'));
-url.pathname = `/${name}`;
-const client = postgres(url.toString(), { max: 4, onnotice: () => {} });
+let own: OwnDatabase | undefined;
+let client: postgres.Sql;
 const run = (text: string, params: unknown[] = []) => client.unsafe(text, params as never[]);
 
 let before: { rows: string[]; newestFirst: string[]; alicesNewestFirst: string[] };
@@ -46,8 +43,9 @@ let database: Database;
 let bed: Testbed;
 
 beforeAll(async () => {
-  await admin.unsafe(`create database ${name}`);
-  const older = await openAtMigration({ databaseUrl: url.toString() }, '0003_read_indexes');
+  own = await createOwnDatabase({ label: 'months', verifyLedger: false });
+  client = postgres(own.url, { max: 4, onnotice: () => {} });
+  const older = await openAtMigration({ databaseUrl: own.url }, '0003_read_indexes');
   ledger = await writeLedgerAt0003(older.run);
   await older.close();
   before = {
@@ -60,15 +58,14 @@ beforeAll(async () => {
       )
     ).map((r) => r.id as string),
   };
-  database = createDatabase({ databaseUrl: url.toString(), dataDir: '' });
+  database = createDatabase({ databaseUrl: own.url, dataDir: '' });
   await database.migrate();
   bed = await createTestbed(database);
 });
 afterAll(async () => {
-  await client.end();
+  await client?.end();
   await database?.close();
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
-  await admin.end();
+  await own?.drop();
 });
 
 /** Every page of a list, following nextCursor, as posting ids. */

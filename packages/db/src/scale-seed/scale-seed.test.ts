@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   emailSchema,
   idNumberSchema,
@@ -7,7 +6,8 @@ import {
   phoneNumberSchema,
 } from '@tekana/contracts';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOwnDatabase, type OwnDatabase } from '../../../../test/own-database';
 import { createDatabase } from '../client';
 import { verifyLedger } from '../verify';
 import { type ScaleSeedResult, seedScale } from '.';
@@ -17,10 +17,7 @@ const silent = { start() {}, advance() {}, end() {} };
 // Not a real hash: these customers never log in here.
 const passwordHash = '$argon2id$v=19$m=65536,t=3,p=4$c2VlZA$c2VlZA';
 
-const name = `tekana_test_${inject('runId')}_scale_${randomBytes(3).toString('hex')}`;
-const url = new URL(inject('adminDatabaseUrl'));
-url.pathname = `/${name}`;
-const admin = postgres(inject('adminDatabaseUrl'), { max: 1, onnotice: () => {} });
+let own: OwnDatabase | undefined;
 let sql: postgres.Sql;
 let database: ReturnType<typeof createDatabase>;
 let first: ScaleSeedResult;
@@ -37,18 +34,17 @@ const indexes = async () =>
   ).map((r) => r.def);
 
 beforeAll(async () => {
-  await admin.unsafe(`create database ${name}`);
-  database = createDatabase({ databaseUrl: url.toString(), dataDir: '' });
+  own = await createOwnDatabase({ label: 'scale', verifyLedger: false });
+  database = createDatabase({ databaseUrl: own.url, dataDir: '' });
   await database.migrate();
-  sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  sql = postgres(own.url, { max: 1, onnotice: () => {} });
   indexesBefore = await indexes();
   first = await seedScale(sql, { ...SIZE, passwordHash }, silent);
 }, 120_000);
 afterAll(async () => {
   await sql?.end();
   await database?.close();
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
-  await admin.end();
+  await own?.drop();
 });
 
 describe('pnpm seed:scale', () => {
