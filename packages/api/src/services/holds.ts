@@ -26,7 +26,7 @@ import {
   type TransactionRow,
 } from '@tekana/db';
 import type { Clock } from '../ports/clock';
-import { toTransaction, transactionFor } from './api-rows';
+import { ownersIn, toTransaction, transactionFor } from './api-rows';
 import { auditEntry } from './audit';
 import { captureDecision, type HoldDecision, settleableHold, voidDecision } from './hold-checks';
 import { outboxNoticesFor } from './ledger-notices';
@@ -86,10 +86,7 @@ export function createHoldService(deps: HoldDeps) {
   }
 
   const shown = (actor: Actor, row: TransactionRow, wallets: Map<string, LockedWallet>) =>
-    transactionFor(actor, row, {
-      debitedCustomerId: wallets.get(row.debitedWalletId)?.customerId ?? null,
-      creditedCustomerId: wallets.get(row.creditedWalletId)?.customerId ?? null,
-    });
+    transactionFor(actor, row, ownersIn(wallets, row));
 
   /** An admin's capture or void is audited: the posting before (PENDING) and after. */
   async function audit(
