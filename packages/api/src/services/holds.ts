@@ -2,6 +2,7 @@ import {
   type Actor,
   DomainError,
   HOLD_EXPIRED_MESSAGE,
+  HOLD_VOIDED_MESSAGE,
   type HoldCaptureInput,
   type HoldVoidInput,
   type Transaction,
@@ -167,7 +168,7 @@ export function createHoldService(deps: HoldDeps) {
           { transactionId: hold.transactionId, status: 'VOIDED', capturedAmount: null },
         ]);
         const [row] = await cancelHoldPostings(run, [
-          { transactionId: hold.transactionId, statusMessage: input.statusMessage ?? 'Hold voided' },
+          { transactionId: hold.transactionId, statusMessage: input.statusMessage ?? HOLD_VOIDED_MESSAGE },
         ]);
         if (!row) throw new Error('holds: the posting of a pending hold was not pending');
         await giveBackLimitUsage(run, [released(row)]);
