@@ -28,7 +28,7 @@ export type AuthDeps = {
   /** Decides when a token has expired. */
   clock: Clock;
   limits: Limits;
-  /** Tokens signed out, or issued before their owner's role changed. */
+  /** Tokens signed out. */
   revocations: TokenRevocations;
   jwtSecret: string;
   jwtTtl: string;
