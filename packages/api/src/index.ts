@@ -19,3 +19,4 @@ export {
   createCallerFactory,
   type Meta,
 } from './trpc';
+export { withinMs } from './within-ms';

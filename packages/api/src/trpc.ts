@@ -7,6 +7,7 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import { domainCodeOf, toTRPCError } from './errors';
 import type { TokenClaims } from './ports/token-revocations';
 import type { Services } from './services';
+import { withinMs } from './within-ms';
 
 export type { Actor };
 
@@ -87,17 +88,8 @@ export const ACCESS_ERRORS: Record<Access, readonly ErrorCode[]> = {
   admin: ['BAD_REQUEST', 'SERVICE_UNAVAILABLE', 'UNAUTHORIZED', 'FORBIDDEN'],
 };
 
-function expiresAfter(ms: number): { expired: Promise<never>; clear(): void } {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(new DomainError('SERVICE_UNAVAILABLE', 'The service is slow to answer; try again shortly')),
-      ms,
-    );
-  });
-  return { expired, clear: () => clearTimeout(timer) };
-}
+const tooSlow = () =>
+  new DomainError('SERVICE_UNAVAILABLE', 'The service is slow to answer; try again shortly');
 
 /**
  * Every procedure's frame, one middleware (each layer of tRPC's chain copies its options: a posting paid
@@ -111,18 +103,15 @@ function expiresAfter(ms: number): { expired: Promise<never>; clear(): void } {
  * - a query goes where its caller's recent writes are visible, inside the deadline.
  */
 const frame = t.middleware(async ({ ctx, type, meta, next }) => {
-  const deadline = expiresAfter(ctx.deadlineMs);
   const call = type === 'query' ? ctx.services.readYourWrites.read(ctx.actor?.id, () => next()) : next();
   // Past the deadline nobody awaits it: a late failure must not become an unhandled rejection.
   call.catch(() => undefined);
   let result: Awaited<ReturnType<typeof next>> | undefined;
   let failure: unknown;
   try {
-    result = await Promise.race([call, deadline.expired]);
+    result = await withinMs(call, ctx.deadlineMs, tooSlow);
   } catch (error) {
     failure = error;
-  } finally {
-    deadline.clear();
   }
   if (type === 'mutation') {
     const writtenFor = result?.ok ? meta?.writtenFor?.(result.data) : undefined;

@@ -5,15 +5,18 @@ export const idSchema = z.uuid();
 /** Money is an integer count of minor units (RWF exponent 0, USD exponent 2), never a float. */
 export const amountSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 /**
- * An amount in a request body: a JSON integer, strictly. Behind a pipe because trpc-to-openapi switches on
- * coercion for a bare z.number() of a REST input, which would take "100", true or null as amounts.
+ * A number in a JSON body, strictly. Behind a pipe because trpc-to-openapi switches on coercion for a bare
+ * z.number() of a REST input, which would take "100", true or null as numbers; behind it, left strict.
  */
-export const positiveAmountSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER).pipe(z.number());
+export const bodyInteger = (schema: z.ZodNumber) => schema.pipe(z.number());
+
+/** An amount in a request body: a JSON integer, strictly. */
+export const positiveAmountSchema = bodyInteger(z.number().int().positive().max(Number.MAX_SAFE_INTEGER));
 /** A balance may be negative only on wallet types that allow it (FLOAT). */
 export const balanceSchema = z.number().int();
 
 /** Digits (as query parameters carry numbers) become the number they spell; anything else is left to the check. */
-const digitsAsNumber = (value: number | `${number}`) =>
+export const digitsAsNumber = <V>(value: V): V | number =>
   typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
 
 /**
@@ -21,7 +24,8 @@ const digitsAsNumber = (value: number | `${number}`) =>
  * check, so that the document shows an integer and its range. Behind that pipe, trpc-to-openapi leaves
  * the number strict (it switches on coercion for a bare z.number(), which takes " 1" or "1e3").
  */
-export const integerQuery = (schema: z.ZodNumber) => z.preprocess(digitsAsNumber, schema);
+export const integerQuery = (schema: z.ZodNumber) =>
+  z.preprocess(digitsAsNumber<number | `${number}`>, schema);
 
 export const amountQuery = integerQuery(amountSchema);
 

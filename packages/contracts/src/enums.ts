@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { digitsAsNumber } from './common';
 
 // Enum values in the old API's order: REST input may send the old numeric code (the index) instead.
 export const ID_TYPES = ['NID', 'PASSPORT'] as const;
@@ -41,9 +42,9 @@ export function enumInput<const T extends readonly [string, ...string[]]>(values
   const legacyCodes = values.map((name, code) => `${code} = ${name}`).join(', ');
   return z
     .preprocess((value: T[number] | number | `${number}`, ctx) => {
-      const isCode = typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value));
-      if (!isCode) return value;
-      const name = values[Number(value)];
+      const code = digitsAsNumber(value);
+      if (typeof code !== 'number') return value;
+      const name = values[code];
       if (name === undefined) {
         ctx.addIssue({ code: 'custom', message: `Unknown code ${value}: expected 0..${values.length - 1}` });
         return z.NEVER;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, positiveAmountSchema } from './common';
+import { bodyInteger, idSchema, positiveAmountSchema } from './common';
 
 /** A hold not captured or voided within this many seconds is voided by the server (README, "Holds"). */
 export const DEFAULT_HOLD_SECONDS = 900;
@@ -7,16 +7,12 @@ export const DEFAULT_HOLD_SECONDS = 900;
 export const MIN_HOLD_SECONDS = 1;
 export const MAX_HOLD_SECONDS = 7 * 24 * 3600;
 
-/** Behind a pipe, like the amounts: trpc-to-openapi coerces a bare z.number() of a REST body ("5" → 5). */
-export const holdExpirySchema = z
-  .number()
-  .int()
-  .min(MIN_HOLD_SECONDS)
-  .max(MAX_HOLD_SECONDS)
-  .pipe(z.number())
-  .meta({
-    description: `Seconds until an uncaptured hold is voided by the server: ${MIN_HOLD_SECONDS} to ${MAX_HOLD_SECONDS}, default ${DEFAULT_HOLD_SECONDS}. Only with "hold": true.`,
-  });
+/** A strict body integer, like the amounts: trpc-to-openapi would coerce a bare z.number() of a REST body ("5" → 5). */
+export const holdExpirySchema = bodyInteger(
+  z.number().int().min(MIN_HOLD_SECONDS).max(MAX_HOLD_SECONDS),
+).meta({
+  description: `Seconds until an uncaptured hold is voided by the server: ${MIN_HOLD_SECONDS} to ${MAX_HOLD_SECONDS}, default ${DEFAULT_HOLD_SECONDS}. Only with "hold": true.`,
+});
 
 /** The seconds a posting request reserves its amount for, or undefined when it is no hold. */
 export function holdSecondsOf(input: { hold?: boolean | undefined; expiresInSeconds?: number | undefined }) {

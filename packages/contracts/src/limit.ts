@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { amountSchema, dateTimeSchema, idSchema, positiveAmountSchema } from './common';
+import { amountSchema, bodyInteger, dateTimeSchema, idSchema, positiveAmountSchema } from './common';
 import { enumInput } from './enums';
 import { paginationInput } from './pagination';
 
@@ -24,7 +24,7 @@ export const limitSchema = z.object({
 });
 export type Limit = z.infer<typeof limitSchema>;
 
-const countSchema = z.number().int().positive().max(1_000_000_000).pipe(z.number());
+const countSchema = bodyInteger(z.number().int().positive().max(1_000_000_000));
 
 /** Upsert, keyed by (walletTypeId, transactionTypeId or none, period): that limit becomes exactly this. */
 export const limitSetInput = z

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appRouter, type Context } from '@tekana/api';
+import { appRouter, type Context, withinMs } from '@tekana/api';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -14,13 +14,6 @@ import { STATEMENT_PATH, statementCsvHandler } from './statement-csv';
 
 // A readiness probe must answer promptly even when a dependency hangs.
 const READY_CHECK_MS = 2_000;
-
-function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    work,
-    new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref()),
-  ]);
-}
 
 export function createApp(
   config: Config,

@@ -15,8 +15,6 @@ import {
 const hourMs = 3_600_000;
 const claims = (overrides: Partial<TokenClaims> = {}): TokenClaims => ({
   tokenId: randomUUID(),
-  customerId: randomUUID(),
-  issuedAtSeconds: Math.floor(Date.now() / 1000),
   expiresAtMs: Date.now() + hourMs,
   ...overrides,
 });
@@ -29,21 +27,11 @@ describe('token revocations in memory (embedded mode)', () => {
     expect(revocations.isRevoked(token)).toBe(false);
     await revocations.revokeToken(token.tokenId, nowMs + 1_000);
     expect(revocations.isRevoked(token)).toBe(true);
-    expect(revocations.isRevoked(claims({ customerId: token.customerId }))).toBe(false);
+    expect(revocations.isRevoked(claims())).toBe(false);
     nowMs += 1_000;
     // Past its expiry the token is refused anyway; the entry is no longer needed.
     await revocations.revokeToken(randomUUID(), nowMs);
     expect(revocations.isRevoked(claims())).toBe(false);
-  });
-
-  it("refuses a customer's tokens issued before the moment, keeping the latest moment", async () => {
-    const revocations = createMemoryTokenRevocations();
-    const customerId = randomUUID();
-    await revocations.revokeCustomer(customerId, 2_000, Date.now() + hourMs);
-    await revocations.revokeCustomer(customerId, 1_000, Date.now() + hourMs);
-    expect(revocations.isRevoked(claims({ customerId, issuedAtSeconds: 1_999 }))).toBe(true);
-    expect(revocations.isRevoked(claims({ customerId, issuedAtSeconds: 2_000 }))).toBe(false);
-    expect(revocations.isRevoked(claims({ issuedAtSeconds: 1_000 }))).toBe(false);
   });
 });
 
@@ -57,10 +45,8 @@ describe('token revocations kept in a file (embedded mode, whose signing key out
     const first = createMemoryTokenRevocations({ now: () => nowMs, file });
     await first.start();
     const [token, shortLived] = [claims(), claims()];
-    const customerId = randomUUID();
     await first.revokeToken(token.tokenId, token.expiresAtMs);
     await first.revokeToken(shortLived.tokenId, nowMs + 1_000);
-    await first.revokeCustomer(customerId, 2_000, nowMs + hourMs);
     await first.close();
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
@@ -68,9 +54,8 @@ describe('token revocations kept in a file (embedded mode, whose signing key out
     const restarted = createMemoryTokenRevocations({ now: () => nowMs, file });
     await restarted.start();
     expect(restarted.isRevoked(token)).toBe(true);
-    expect(restarted.isRevoked(claims({ customerId, issuedAtSeconds: 1_999 }))).toBe(true);
     expect(readFileSync(file, 'utf8')).not.toContain(shortLived.tokenId);
-    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1);
     await restarted.close();
   });
 });
@@ -110,27 +95,13 @@ describe('token revocations shared through Redis', () => {
     expect(ttl).toBeLessThanOrEqual(hourMs);
   });
 
-  it('tells every server of a role change, for the customer’s tokens issued before it', async () => {
-    const prefix = newPrefix();
-    const [a, b] = await Promise.all([server(prefix), server(prefix)]);
-    const customerId = randomUUID();
-    await a.revocations.revokeCustomer(customerId, 2_000, Date.now() + hourMs);
-    await expect
-      .poll(() => b.revocations.isRevoked(claims({ customerId, issuedAtSeconds: 1_999 })), { timeout: 1_000 })
-      .toBe(true);
-    expect(b.revocations.isRevoked(claims({ customerId, issuedAtSeconds: 2_000 }))).toBe(false);
-  });
-
   it('loads the revocations made before a server started', async () => {
     const prefix = newPrefix();
     const a = await server(prefix);
     const token = claims();
-    const customerId = randomUUID();
     await a.revocations.revokeToken(token.tokenId, token.expiresAtMs);
-    await a.revocations.revokeCustomer(customerId, 2_000, Date.now() + hourMs);
     const later = await server(prefix);
     expect(later.revocations.isRevoked(token)).toBe(true);
-    expect(later.revocations.isRevoked(claims({ customerId, issuedAtSeconds: 1_000 }))).toBe(true);
   });
 
   it('after its subscriber reconnects, loads what it could not hear meanwhile', async () => {

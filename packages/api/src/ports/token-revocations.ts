@@ -6,32 +6,25 @@ import type { Logger } from './logger';
 export type TokenClaims = {
   /** The token's `jti`. */
   tokenId: string;
-  customerId: string;
-  /** The token's `iat`, in whole seconds as JWT has it. */
-  issuedAtSeconds: number;
   expiresAtMs: number;
 };
 
 /**
- * Bearer tokens refused before they expire: one token (its owner signed out), or every token of a
- * customer issued before a moment (their role changed). `isRevoked` runs on every authenticated request,
- * posting included, so it answers from this process's memory, never with a round trip.
+ * Bearer tokens refused before they expire, one token at a time (its owner signed out). `isRevoked` runs
+ * on every authenticated request, posting included, so it answers from this process's memory, never with
+ * a round trip.
  */
 export interface TokenRevocations {
   isRevoked(claims: TokenClaims): boolean;
   /** Until the token would have expired anyway. */
   revokeToken(tokenId: string, expiresAtMs: number): Promise<void>;
-  /** Every token of the customer issued before `notBeforeSeconds`; kept until `untilMs`, when the last expires. */
-  revokeCustomer(customerId: string, notBeforeSeconds: number, untilMs: number): Promise<void>;
   /** Loads the revocations already made and follows new ones; resolves once the first load is done or failed. */
   start(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** One revocation, as published and as stored under its Redis key. */
-type Revocation =
-  | { kind: 'token'; id: string; untilMs: number }
-  | { kind: 'customer'; id: string; notBeforeSeconds: number; untilMs: number };
+type Revocation = { kind: 'token'; id: string; untilMs: number };
 
 // Entries whose tokens have all expired are dropped this often; until then they only cost memory.
 const SWEEP_EVERY_MS = 60_000;
@@ -39,39 +32,23 @@ const SWEEP_EVERY_MS = 60_000;
 /** The revocations this process knows of, each kept only while a token it refuses could still be shown. */
 function createRevocationSet(now: () => number) {
   const tokens = new Map<string, number>();
-  const customers = new Map<string, { notBeforeSeconds: number; untilMs: number }>();
   return {
-    isRevoked({ tokenId, customerId, issuedAtSeconds }: TokenClaims): boolean {
-      if (tokens.has(tokenId)) return true;
-      const customer = customers.get(customerId);
-      return customer !== undefined && issuedAtSeconds < customer.notBeforeSeconds;
+    isRevoked({ tokenId }: TokenClaims): boolean {
+      return tokens.has(tokenId);
     },
     add(revocation: Revocation) {
       if (revocation.untilMs <= now()) return;
-      if (revocation.kind === 'token') {
-        tokens.set(revocation.id, revocation.untilMs);
-        return;
-      }
-      // Two changes of one customer: the later moment revokes more.
-      const known = customers.get(revocation.id);
-      customers.set(revocation.id, {
-        notBeforeSeconds: Math.max(revocation.notBeforeSeconds, known?.notBeforeSeconds ?? 0),
-        untilMs: Math.max(revocation.untilMs, known?.untilMs ?? 0),
-      });
+      tokens.set(revocation.id, revocation.untilMs);
     },
     /** Drops the entries no live token needs; says how many went. */
     sweep(): number {
       const nowMs = now();
-      const before = tokens.size + customers.size;
+      const before = tokens.size;
       for (const [id, untilMs] of tokens) if (untilMs <= nowMs) tokens.delete(id);
-      for (const [id, { untilMs }] of customers) if (untilMs <= nowMs) customers.delete(id);
-      return before - tokens.size - customers.size;
+      return before - tokens.size;
     },
     list(): Revocation[] {
-      return [
-        ...[...tokens].map(([id, untilMs]) => ({ kind: 'token' as const, id, untilMs })),
-        ...[...customers].map(([id, c]) => ({ kind: 'customer' as const, id, ...c })),
-      ];
+      return [...tokens].map(([id, untilMs]) => ({ kind: 'token' as const, id, untilMs }));
     },
   };
 }
@@ -106,8 +83,6 @@ export function createMemoryTokenRevocations(
   return {
     isRevoked: set.isRevoked,
     revokeToken: (id, untilMs) => revoke({ kind: 'token', id, untilMs }),
-    revokeCustomer: (id, notBeforeSeconds, untilMs) =>
-      revoke({ kind: 'customer', id, notBeforeSeconds, untilMs }),
     async start() {
       if (timer) return;
       if (file && existsSync(file)) {
@@ -132,8 +107,6 @@ function parseRevocation(text: string): Revocation | undefined {
     const r = JSON.parse(text) as Partial<Record<string, unknown>>;
     if (typeof r.id !== 'string' || typeof r.untilMs !== 'number') return undefined;
     if (r.kind === 'token') return { kind: 'token', id: r.id, untilMs: r.untilMs };
-    if (r.kind === 'customer' && typeof r.notBeforeSeconds === 'number')
-      return { kind: 'customer', id: r.id, notBeforeSeconds: r.notBeforeSeconds, untilMs: r.untilMs };
   } catch {
     // Not ours: ignored below.
   }
@@ -220,8 +193,6 @@ export function createRedisTokenRevocations(
   return {
     isRevoked: set.isRevoked,
     revokeToken: (id, untilMs) => revoke({ kind: 'token', id, untilMs }),
-    revokeCustomer: (id, notBeforeSeconds, untilMs) =>
-      revoke({ kind: 'customer', id, notBeforeSeconds, untilMs }),
     async start() {
       timer ??= setInterval(() => set.sweep(), SWEEP_EVERY_MS).unref();
       subscriber.on('message', hear);

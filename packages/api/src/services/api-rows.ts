@@ -10,7 +10,7 @@ import {
   walletSchema,
   walletTypeSchema,
 } from '@tekana/contracts';
-import type { NewPosting, TransactionRow } from '@tekana/db';
+import type { LockedWallet, NewPosting, TransactionRow } from '@tekana/db';
 import type { z } from 'zod';
 
 /** A database row that holds every field of an API shape, its times as Dates rather than ISO strings. */
@@ -45,6 +45,17 @@ export const toLimit = shownAs(limitSchema);
 
 /** The customers who own a posting's two wallets; null when unknown, which hides that side. */
 export type PostingOwners = { debitedCustomerId: string | null; creditedCustomerId: string | null };
+
+/** A posting's owners, from its wallets as locked (a wallet not among them hides its side). */
+export function ownersIn(
+  wallets: ReadonlyMap<string, Pick<LockedWallet, 'customerId'>>,
+  posting: { debitedWalletId: string; creditedWalletId: string },
+): PostingOwners {
+  return {
+    debitedCustomerId: wallets.get(posting.debitedWalletId)?.customerId ?? null,
+    creditedCustomerId: wallets.get(posting.creditedWalletId)?.customerId ?? null,
+  };
+}
 
 // Postings keep hand mappers: they run once or twice per posting on the posting path, where a zod parse
 // costs far more than a copy (1e5 calls, node 20: toPostingFields 13 ns by hand, 840 ns as a parse;

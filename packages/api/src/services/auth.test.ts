@@ -105,30 +105,6 @@ describe('revoked tokens', () => {
     expect(await actorOf(other)).toEqual(customer);
   });
 
-  it('refuses every token of a customer issued up to a change of their role, and not the ones after', async () => {
-    const someone: Actor = { id: randomUUID(), role: 'CUSTOMER' };
-    const signedAt = (ms: number) =>
-      createSigner({
-        key: Buffer.from(key),
-        iss: 'tekana',
-        sub: someone.id,
-        expiresIn: '1h',
-        clockTimestamp: ms,
-      })({
-        role: someone.role,
-        jti: randomUUID(),
-      });
-    const before = signedAt(nowMs - 5_000);
-    const sameSecond = signedAt(nowMs);
-    expect(await actorOf(before)).toEqual(someone);
-    await auth.revokeTokensOf(someone.id);
-    expect(await actorOf(before)).toBeNull();
-    // JWT times are whole seconds: a token of the very second of the change cannot be told apart.
-    expect(await actorOf(sameSecond)).toBeNull();
-    expect(await actorOf(signedAt(nowMs + 1_000))).toEqual(someone);
-    expect(await actorOf(await signAccessToken(key, customer, '1h'))).toEqual(customer);
-  });
-
   it('refuses a token without an id, which could never be revoked', async () => {
     const legacy = createSigner({ key: Buffer.from(key), iss: 'tekana', sub: customer.id, expiresIn: '1h' })({
       role: 'CUSTOMER',
@@ -140,7 +116,7 @@ describe('revoked tokens', () => {
 describe('the verified-token cache', () => {
   const entry = (tokenId: string, expiresAtMs: number) => ({
     actor: customer,
-    claims: { tokenId, customerId: customer.id, issuedAtSeconds: 0, expiresAtMs },
+    claims: { tokenId, expiresAtMs },
   });
 
   it('holds at most its bound, dropping the oldest token first, however many distinct tokens arrive', () => {

@@ -28,7 +28,7 @@ export type AuthDeps = {
   /** Decides when a token has expired. */
   clock: Clock;
   limits: Limits;
-  /** Tokens signed out, or issued before their owner's role changed. */
+  /** Tokens signed out. */
   revocations: TokenRevocations;
   jwtSecret: string;
   jwtTtl: string;
@@ -59,7 +59,6 @@ export function createAuthService(deps: AuthDeps) {
   });
   // Each token is verified once, then known until it expires.
   const verified = createVerifiedTokens();
-  const ttlMs = durationMs(deps.jwtTtl);
   // Verified against when the email is unknown, so both refusals take the same time.
   const dummyHash = argon2.hash('not-a-real-password', { type: argon2.argon2id });
   const otpHash = (customerId: string, otp: string) =>
@@ -126,28 +125,19 @@ export function createAuthService(deps: AuthDeps) {
       await deps.revocations.revokeToken(token.tokenId, token.expiresAtMs);
       return { signedOut: true };
     },
-
-    /**
-     * Refuses every token the customer holds now (for a change of their role: a token names the role it
-     * was issued with). Tokens issued in the same second are refused too, JWT times being whole seconds.
-     */
-    async revokeTokensOf(customerId: string): Promise<void> {
-      const nowMs = deps.clock.now().getTime();
-      await deps.revocations.revokeCustomer(customerId, Math.floor(nowMs / 1000) + 1, nowMs + ttlMs);
-    },
   };
 
   function verifyNew(token: string, nowMs: number): VerifiedToken | undefined {
     try {
       const payload = verifySignature(token) as Record<string, unknown>;
-      const { sub, role, exp, iat, jti } = payload;
+      const { sub, role, exp, jti } = payload;
       if (typeof sub !== 'string' || (role !== 'CUSTOMER' && role !== 'ADMIN')) return undefined;
       if (typeof exp !== 'number' || exp * 1000 <= nowMs) return undefined;
       // A token that cannot be revoked is not accepted (those signed before tokens had an id).
-      if (typeof jti !== 'string' || jti === '' || typeof iat !== 'number') return undefined;
+      if (typeof jti !== 'string' || jti === '') return undefined;
       const entry: VerifiedToken = {
         actor: { id: sub, role },
-        claims: { tokenId: jti, customerId: sub, issuedAtSeconds: iat, expiresAtMs: exp * 1000 },
+        claims: { tokenId: jti, expiresAtMs: exp * 1000 },
       };
       verified.remember(token, entry);
       return entry;
@@ -155,15 +145,6 @@ export function createAuthService(deps: AuthDeps) {
       return undefined;
     }
   }
-}
-
-const DURATION_UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** A token lifetime such as `15m`, `1h` or `1d` (the form the config accepts for JWT_TTL), in ms. */
-function durationMs(ttl: string): number {
-  const match = /^(\d+)\s*(s|m|h|d)$/.exec(ttl);
-  if (!match) throw new Error(`not a duration: ${ttl}`);
-  return Number(match[1]) * (DURATION_UNIT_MS[match[2] as string] ?? 0);
 }
 
 /**

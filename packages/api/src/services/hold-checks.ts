@@ -1,5 +1,6 @@
-import type { Actor, ErrorCode } from '@tekana/contracts';
+import type { Actor, HoldRefusal } from '@tekana/contracts';
 import type { HoldLookup, HoldRow, LockedWallet, NewHold, NewPosting } from '@tekana/db';
+import { creditOverflows, inactiveWalletRefusal, type Refusal, refuse } from './posting-checks';
 
 /**
  * The pure rules of holds (README, "Holds"): who may settle one, and what a capture or a void does to
@@ -19,8 +20,8 @@ export function newHold(posting: NewPosting, actor: Actor, expiresInSeconds: num
   };
 }
 
-/** Refused: nothing changes, and the caller learns why. */
-export type HoldRefusal = { code: ErrorCode; message: string };
+/** Why a capture or a void is refused: nothing changes, and the caller learns why. */
+type SettleRefusal = Exclude<HoldRefusal, 'NOT_A_HOLD'> | 'AMOUNT_OUT_OF_RANGE' | 'WALLET_INACTIVE';
 
 /**
  * What settling a hold comes to: the same answer as the first time (a repeat), the amount to capture
@@ -29,22 +30,25 @@ export type HoldRefusal = { code: ErrorCode; message: string };
 export type HoldDecision =
   | { kind: 'repeat' }
   | { kind: 'settle'; amount: number }
-  | ({ kind: 'refuse' } & HoldRefusal);
+  | ({ kind: 'refuse' } & Refusal<SettleRefusal>);
 
-const refuse = (code: ErrorCode, message: string): HoldDecision => ({ kind: 'refuse', code, message });
+const refused = (refusal: Refusal<SettleRefusal>): HoldDecision => ({ kind: 'refuse', ...refusal });
 
 /**
  * The hold a caller may settle: the one who placed it, or an admin. Someone whose wallet it touches sees
  * it, so is told no (403); anyone else is told it does not exist (404), as for any posting.
  */
-export function settleableHold(actor: Actor, found: HoldLookup | undefined): HoldRow | HoldRefusal {
+export function settleableHold(
+  actor: Actor,
+  found: HoldLookup | undefined,
+): HoldRow | Refusal<'NOT_FOUND' | 'NOT_A_HOLD' | 'FORBIDDEN'> {
   const sees =
     actor.role === 'ADMIN' || found?.debitedCustomerId === actor.id || found?.creditedCustomerId === actor.id;
-  if (!found || !sees) return { code: 'NOT_FOUND', message: 'No such transaction' };
+  if (!found || !sees) return refuse('NOT_FOUND', 'No such transaction');
   if (!found.hold)
-    return { code: 'NOT_A_HOLD', message: 'This transaction is no hold: it cannot be captured or voided' };
+    return refuse('NOT_A_HOLD', 'This transaction is no hold: it cannot be captured or voided');
   if (actor.role !== 'ADMIN' && found.hold.createdBy !== actor.id) {
-    return { code: 'FORBIDDEN', message: 'Only whoever placed a hold, or an admin, may capture or void it' };
+    return refuse('FORBIDDEN', 'Only whoever placed a hold, or an admin, may capture or void it');
   }
   return found.hold;
 }
@@ -64,26 +68,21 @@ export function captureDecision(
     case 'CAPTURED':
       return requested === undefined || requested === hold.capturedAmount
         ? { kind: 'repeat' }
-        : refuse('HOLD_CAPTURED', `This hold was already captured, for ${hold.capturedAmount}`);
+        : refused(refuse('HOLD_CAPTURED', `This hold was already captured, for ${hold.capturedAmount}`));
     case 'VOIDED':
-      return refuse('HOLD_VOIDED', 'This hold was voided: its funds are released');
+      return refused(refuse('HOLD_VOIDED', 'This hold was voided: its funds are released'));
     case 'EXPIRED':
-      return refuse('HOLD_EXPIRED', 'This hold expired: its funds are released');
+      return refused(refuse('HOLD_EXPIRED', 'This hold expired: its funds are released'));
   }
-  if (hold.expired) return refuse('HOLD_EXPIRED', 'This hold expired: its funds are released');
+  if (hold.expired) return refused(refuse('HOLD_EXPIRED', 'This hold expired: its funds are released'));
   const amount = requested ?? hold.amount;
   if (amount > hold.amount) {
-    return refuse('AMOUNT_OUT_OF_RANGE', `A capture takes at most the ${hold.amount} held`);
+    return refused(refuse('AMOUNT_OUT_OF_RANGE', `A capture takes at most the ${hold.amount} held`));
   }
-  for (const [side, wallet] of [
-    ['debited', debited],
-    ['credited', credited],
-  ] as const) {
-    if (wallet.status !== 'ACTIVE')
-      return refuse('WALLET_INACTIVE', `The ${side} wallet is ${wallet.status}`);
-  }
-  if (credited.currentBalance + amount > Number.MAX_SAFE_INTEGER) {
-    return refuse('AMOUNT_OUT_OF_RANGE', 'The credited balance would leave the exact range');
+  const inactive = inactiveWalletRefusal({ debited, credited });
+  if (inactive) return refused(inactive);
+  if (creditOverflows(credited, amount)) {
+    return refused(refuse('AMOUNT_OUT_OF_RANGE', 'The credited balance would leave the exact range'));
   }
   return { kind: 'settle', amount };
 }
@@ -94,7 +93,7 @@ export function voidDecision(hold: HoldRow): HoldDecision {
     case 'PENDING':
       return { kind: 'settle', amount: 0 };
     case 'CAPTURED':
-      return refuse('HOLD_CAPTURED', 'This hold was captured: reverse the posting instead');
+      return refused(refuse('HOLD_CAPTURED', 'This hold was captured: reverse the posting instead'));
     default:
       return { kind: 'repeat' };
   }

@@ -2,6 +2,7 @@ import {
   type Actor,
   DomainError,
   HOLD_EXPIRED_MESSAGE,
+  HOLD_VOIDED_MESSAGE,
   type HoldCaptureInput,
   type HoldVoidInput,
   type Transaction,
@@ -26,7 +27,7 @@ import {
   type TransactionRow,
 } from '@tekana/db';
 import type { Clock } from '../ports/clock';
-import { toTransaction, transactionFor } from './api-rows';
+import { ownersIn, toTransaction, transactionFor } from './api-rows';
 import { auditEntry } from './audit';
 import { captureDecision, type HoldDecision, settleableHold, voidDecision } from './hold-checks';
 import { outboxNoticesFor } from './ledger-notices';
@@ -86,10 +87,7 @@ export function createHoldService(deps: HoldDeps) {
   }
 
   const shown = (actor: Actor, row: TransactionRow, wallets: Map<string, LockedWallet>) =>
-    transactionFor(actor, row, {
-      debitedCustomerId: wallets.get(row.debitedWalletId)?.customerId ?? null,
-      creditedCustomerId: wallets.get(row.creditedWalletId)?.customerId ?? null,
-    });
+    transactionFor(actor, row, ownersIn(wallets, row));
 
   /** An admin's capture or void is audited: the posting before (PENDING) and after. */
   async function audit(
@@ -170,7 +168,7 @@ export function createHoldService(deps: HoldDeps) {
           { transactionId: hold.transactionId, status: 'VOIDED', capturedAmount: null },
         ]);
         const [row] = await cancelHoldPostings(run, [
-          { transactionId: hold.transactionId, statusMessage: input.statusMessage ?? 'Hold voided' },
+          { transactionId: hold.transactionId, statusMessage: input.statusMessage ?? HOLD_VOIDED_MESSAGE },
         ]);
         if (!row) throw new Error('holds: the posting of a pending hold was not pending');
         await giveBackLimitUsage(run, [released(row)]);

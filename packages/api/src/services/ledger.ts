@@ -26,7 +26,7 @@ import {
   writePosting,
 } from '@tekana/db';
 import type { Clock } from '../ports/clock';
-import { toTransaction, transactionFor } from './api-rows';
+import { ownersIn, toTransaction, transactionFor } from './api-rows';
 import { auditEntry } from './audit';
 import { makeReferenceNumber } from './generated-numbers';
 import { outboxNoticesFor } from './ledger-notices';
@@ -197,10 +197,7 @@ export function createLedgerService(deps: LedgerDeps) {
               [reversalAudit(actor, original, reversal)],
               reversal.createdAt,
             );
-            return transactionFor(actor, reversal, {
-              debitedCustomerId: debited.customerId,
-              creditedCustomerId: credited.customerId,
-            });
+            return transactionFor(actor, reversal, ownersIn(locked, reversal));
           });
           deps.wakeNoticeRelay?.();
           return reversed;

@@ -7,19 +7,12 @@ import {
   type LimitSetInput,
   type Page,
 } from '@tekana/contracts';
-import {
-  type Database,
-  limitUsage,
-  listPage,
-  periodLimits,
-  recordAudit,
-  transactionTypes,
-  walletTypes,
-} from '@tekana/db';
+import { type Database, limitUsage, listPage, periodLimits, recordAudit } from '@tekana/db';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Clock } from '../ports/clock';
 import { toLimit } from './api-rows';
 import { auditEntry } from './audit';
+import { assertTypesExist } from './type-references';
 
 export type PeriodLimitService = ReturnType<typeof createPeriodLimitService>;
 
@@ -30,20 +23,6 @@ export type PeriodLimitService = ReturnType<typeof createPeriodLimitService>;
 export function createPeriodLimitService({ database, clock }: { database: Database; clock: Clock }) {
   const { db } = database;
 
-  async function checkReferences(input: LimitSetInput): Promise<void> {
-    const [[walletType], [transactionType]] = await Promise.all([
-      db.select({ id: walletTypes.id }).from(walletTypes).where(eq(walletTypes.id, input.walletTypeId)),
-      input.transactionTypeId
-        ? db
-            .select({ id: transactionTypes.id })
-            .from(transactionTypes)
-            .where(eq(transactionTypes.id, input.transactionTypeId))
-        : [{ id: null }],
-    ]);
-    if (!walletType) throw new DomainError('NOT_FOUND', 'No such wallet type');
-    if (!transactionType) throw new DomainError('NOT_FOUND', 'No such transaction type');
-  }
-
   return {
     /**
      * Upsert: the limit of (wallet type, transaction type or none, period) becomes exactly the input; a cap
@@ -51,7 +30,7 @@ export function createPeriodLimitService({ database, clock }: { database: Databa
      * period stays counted: a lowered cap applies at once.
      */
     async set(actor: Actor, input: LimitSetInput): Promise<Limit> {
-      await checkReferences(input);
+      await assertTypesExist(db, input);
       const transactionTypeId = input.transactionTypeId ?? null;
       const caps = { maxAmount: input.maxAmount ?? null, maxCount: input.maxCount ?? null };
       const key = and(

@@ -10,7 +10,7 @@ import type {
   TransactionRow,
   TransactionTypeWithRules,
 } from '@tekana/db';
-import { type PostingOwners, toPostingFields } from './api-rows';
+import { ownersIn, type PostingOwners, toPostingFields } from './api-rows';
 import { auditEntry } from './audit';
 import { newHold } from './hold-checks';
 import { outboxNoticesFor } from './ledger-notices';
@@ -101,11 +101,6 @@ export function planBatch(
   const holds: NewHold[] = [];
   const notices: NewOutboxNotice[] = [];
   const audits: NewAuditEntry[] = [];
-  // The batch locked every wallet its requests name, so a replayed original's wallets are among them too.
-  const ownersOf = (p: NewPosting): PostingOwners => ({
-    debitedCustomerId: snapshot.wallets.get(p.debitedWalletId)?.customerId ?? null,
-    creditedCustomerId: snapshot.wallets.get(p.creditedWalletId)?.customerId ?? null,
-  });
 
   function apply(request: PostingRequest): NewPosting | TransactionRow {
     const { actor, input, requestHash } = request;
@@ -181,7 +176,8 @@ export function planBatch(
     for (const [index, request] of group.requests.entries()) {
       try {
         const posting = apply(request);
-        outcomes.push({ ok: true, posting, owners: ownersOf(posting) });
+        // The batch locked every wallet its requests name, so a replayed original's wallets are among them too.
+        outcomes.push({ ok: true, posting, owners: ownersIn(snapshot.wallets, posting) });
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         if (!group.atomic) {

@@ -2,14 +2,15 @@ import {
   type Actor,
   type CurrencyCode,
   DomainError,
+  type ErrorCode,
   type NewPostingRefusal,
   type PostingRefusal,
   type ReversalRefusal,
 } from '@tekana/contracts';
 import type { LockedWallet, TransactionRow, TransactionTypeRow, WalletTypeRuleRow } from '@tekana/db';
 
-/** Why a posting is refused; nothing is written when there is one. */
-export type Refusal<C extends PostingRefusal = PostingRefusal> = { code: C; message: string };
+/** Why a posting (or a capture or void of a hold) is refused; nothing is written when there is one. */
+export type Refusal<C extends ErrorCode = PostingRefusal> = { code: C; message: string };
 
 export type PostingCandidate = {
   amount: number;
@@ -41,14 +42,27 @@ export function authorizePosting(actor: Actor, debited?: LockedWallet, credited?
   return { debited, credited };
 }
 
-const refuse = <C extends PostingRefusal>(code: C, message: string): Refusal<C> => ({ code, message });
+export const refuse = <C extends ErrorCode>(code: C, message: string): Refusal<C> => ({ code, message });
+
+/** Money moves only between ACTIVE wallets: the answer names the first side that is not. */
+export function inactiveWalletRefusal(wallets: {
+  debited: LockedWallet;
+  credited: LockedWallet;
+}): Refusal<'WALLET_INACTIVE'> | undefined {
+  // Named by its side, not its account number: the credited wallet may be another customer's.
+  const inactive = (['debited', 'credited'] as const).find((side) => wallets[side].status !== 'ACTIVE');
+  return inactive && refuse('WALLET_INACTIVE', `The ${inactive} wallet is ${wallets[inactive].status}`);
+}
+
+/** The credited balance must stay an exact JSON number. */
+export const creditOverflows = (credited: LockedWallet, amount: number) =>
+  credited.currentBalance + amount > Number.MAX_SAFE_INTEGER;
 
 /** The checks of a posting, in the order the README's "Money model" lists them; the first that fails is the answer. */
 export function postingRefusal(p: PostingCandidate): Refusal<NewPostingRefusal> | undefined {
   const { amount, transactionType: type, debited, credited } = p;
-  // Named by its side, not its account number: the credited wallet may be another customer's.
-  const inactive = (['debited', 'credited'] as const).find((side) => p[side].status !== 'ACTIVE');
-  if (inactive) return refuse('WALLET_INACTIVE', `The ${inactive} wallet is ${p[inactive].status}`);
+  const inactive = inactiveWalletRefusal(p);
+  if (inactive) return inactive;
   const currencies = new Set([
     debited.currencyCode,
     credited.currencyCode,
@@ -70,8 +84,7 @@ export function postingRefusal(p: PostingCandidate): Refusal<NewPostingRefusal> 
   const walletTypes = [debited.type, credited.type];
   const minimum = Math.max(type.minimumAmount, ...walletTypes.map((t) => t.minimumTransactionAmount));
   const maximum = Math.min(type.maximumAmount, ...walletTypes.map((t) => t.maximumTransactionAmount));
-  // The credited balance must also stay an exact JSON number.
-  if (amount < minimum || amount > maximum || credited.currentBalance + amount > Number.MAX_SAFE_INTEGER) {
+  if (amount < minimum || amount > maximum || creditOverflows(credited, amount)) {
     return refuse('AMOUNT_OUT_OF_RANGE', `The amount must be between ${minimum} and ${maximum} here`);
   }
   return overdraft(debited, amount);

@@ -1,6 +1,7 @@
 import type { Database } from '@tekana/db';
 import type { Logger } from '../ports/logger';
 import { createMemoryRecentWrites, type RecentWrites } from '../ports/recent-writes';
+import { withinMs } from '../within-ms';
 
 export type ReadYourWritesDeps = {
   database: Database;
@@ -16,14 +17,6 @@ export const DEFAULT_READ_YOUR_WRITES_MS = 10_000;
 // A write's answer waits at most this long for its position to be kept; past it (a slow Redis), the answer
 // goes anyway, and the caller's reads on another server may lag until the replica catches up.
 const RECORD_WAIT_MS = 1_000;
-
-function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`not done within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Read-your-writes over read replicas (README, "Read replicas"). After a caller's write, the primary's WAL

@@ -1,8 +1,9 @@
-import { type Actor, DomainError, type Rule, type RuleListInput, type RuleSetInput } from '@tekana/contracts';
-import { type Database, recordAudit, transactionTypes, walletTypeRules, walletTypes } from '@tekana/db';
+import type { Actor, Rule, RuleListInput, RuleSetInput } from '@tekana/contracts';
+import { type Database, recordAudit, walletTypeRules } from '@tekana/db';
 import { and, eq } from 'drizzle-orm';
 import { toRule } from './api-rows';
 import { auditEntry } from './audit';
+import { assertTypesExist } from './type-references';
 
 export type RuleService = ReturnType<typeof createRuleService>;
 
@@ -18,15 +19,7 @@ export function createRuleService({ database }: { database: Database }) {
      * rule.create or rule.update, the entity id being the pair `<transactionTypeId>:<walletTypeId>`.
      */
     async set(actor: Actor, input: RuleSetInput): Promise<Rule> {
-      const [[transactionType], [walletType]] = await Promise.all([
-        db
-          .select({ id: transactionTypes.id })
-          .from(transactionTypes)
-          .where(eq(transactionTypes.id, input.transactionTypeId)),
-        db.select({ id: walletTypes.id }).from(walletTypes).where(eq(walletTypes.id, input.walletTypeId)),
-      ]);
-      if (!transactionType) throw new DomainError('NOT_FOUND', 'No such transaction type');
-      if (!walletType) throw new DomainError('NOT_FOUND', 'No such wallet type');
+      await assertTypesExist(db, input);
       const { debitAllowed, creditAllowed } = input;
       const key = and(
         eq(walletTypeRules.transactionTypeId, input.transactionTypeId),
