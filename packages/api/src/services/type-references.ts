@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 
 /**
  * Refuses (NOT_FOUND) a wallet type, or a transaction type when one is given, that does not exist: what a
- * rule or a limit names must be there. Both are read at once; a missing wallet type is named first.
+ * rule or a limit names must be there. Both are read at once; a missing transaction type is named first, as rules always did.
  */
 export async function assertTypesExist(
   db: Database['db'],
@@ -19,6 +19,6 @@ export async function assertTypesExist(
           .where(eq(transactionTypes.id, transactionTypeId))
       : [{ id: null }],
   ]);
-  if (!walletType) throw new DomainError('NOT_FOUND', 'No such wallet type');
   if (!transactionType) throw new DomainError('NOT_FOUND', 'No such transaction type');
+  if (!walletType) throw new DomainError('NOT_FOUND', 'No such wallet type');
 }
