@@ -7,10 +7,10 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { lockDataDir } from './data-dir-lock';
-import type { Db, RunSql } from './handle';
+import type { CommitSql, Db, RunSql } from './handle';
 import { makeTransactionPartitions } from './partitions';
 import { createReplicaReads } from './replica-reads';
-import { runOnPglite, runOnPostgres } from './run-sql';
+import { commitOnPostgres, committable, runOnPglite, runOnPostgres } from './run-sql';
 import * as schema from './schema';
 import { seedDefaults } from './seed';
 
@@ -55,9 +55,10 @@ export type Database = {
   readAtLeast<T>(position: bigint, work: () => Promise<T>): Promise<T>;
   /**
    * One database transaction over prepared plain SQL, for the posting path: statements issued without
-   * waiting for each other are pipelined on the connection (postgres.js) and run in the order issued.
+   * waiting for each other are pipelined on the connection (postgres.js) and run in the order issued,
+   * BEGIN travels with the first of them, and `commit` may travel with the last (patches/postgres@3.4.9.patch).
    */
-  transact<T>(work: (run: RunSql) => Promise<T>): Promise<T>;
+  transact<T>(work: (run: RunSql, commit: CommitSql) => Promise<T>): Promise<T>;
   /**
    * Applies pending migrations and the default seed, and makes the months of postings ahead
    * (`makeTransactionPartitions`); safe to run from several processes at once.
@@ -127,9 +128,9 @@ function createPostgres(url: string, config: DatabaseConfig): Database {
     walPosition: replicas?.walPosition ?? (async () => 0n),
     readAtLeast: replicas?.readAtLeast ?? ((_position, work) => work()),
     transact(work) {
-      return primaryClient.begin((sql) => work(runOnPostgres(sql, options.prepare))) as Promise<
-        Awaited<ReturnType<typeof work>>
-      >;
+      return primaryClient.begin((sql) =>
+        work(...committable(runOnPostgres(sql, options.prepare), () => commitOnPostgres(sql))),
+      ) as Promise<Awaited<ReturnType<typeof work>>>;
     },
     async migrate() {
       // One connection holds an advisory lock so that replicas starting together migrate once.
@@ -169,7 +170,8 @@ function createEmbedded(dataDir: string): Database {
     walPosition: async () => 0n,
     readAtLeast: (_position, work) => work(),
     transact(work) {
-      return client.transaction((tx) => work(runOnPglite(tx)));
+      // PGlite commits when the work returns: nothing runs in between, so `commit` only closes the statements.
+      return client.transaction((tx) => work(...committable(runOnPglite(tx), async () => {})));
     },
     async migrate() {
       await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });

@@ -17,3 +17,9 @@ export type SqlRow = Record<string, unknown>;
  * as array or JSON parameters), so Postgres prepares it once per connection and plans it once.
  */
 export type RunSql = (text: string, params?: unknown[]) => Promise<SqlRow[]>;
+/**
+ * Asks to commit right behind the statements issued so far, without waiting for their answers: the
+ * transaction commits only if every one of them succeeds, and no statement may follow. Resolves once it
+ * has committed (PGlite, in process, commits when the work returns).
+ */
+export type CommitSql = () => Promise<void>;

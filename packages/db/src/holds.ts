@@ -44,16 +44,29 @@ const INSERT_HOLDS = `
            now() + make_interval(secs => "expiresInSeconds")
     from h
     returning debited_wallet_id, amount
+  ), reserved as (
+    update wallets w set held_balance = w.held_balance + s.held
+    from (select debited_wallet_id as id, sum(amount) as held from inserted group by 1) s
+    where w.id = s.id
+    returning w.id, w.held_balance
   )
-  update wallets w set held_balance = w.held_balance + s.held
-  from (select debited_wallet_id as id, sum(amount) as held from inserted group by 1) s
-  where w.id = s.id
-  returning w.id, w.held_balance as "heldBalance"`;
+  select ledger_check(count(*) = $3 and coalesce(bool_and(r.held_balance = e.held), true),
+                      'posting engine: a held balance drifted from its plan')
+  from reserved r
+  left join json_to_recordset($2::text::json) as e(id uuid, held bigint) on e.id = r.id`;
 
-/** Records the holds and adds their amounts to their wallets' held balances; gives those after, by wallet id. */
-export async function insertHolds(run: RunSql, holds: NewHold[]): Promise<Map<string, number>> {
-  if (holds.length === 0) return new Map();
-  return heldBalances(await run(INSERT_HOLDS, [JSON.stringify(holds)]));
+/**
+ * Records the holds and adds their amounts to their wallets' held balances, in one statement that fails
+ * unless each of those wallets ends with the held balance `heldAfter` gives it (the batch's plan).
+ */
+export async function insertHolds(
+  run: RunSql,
+  holds: NewHold[],
+  heldAfter: Map<string, number>,
+): Promise<void> {
+  if (holds.length === 0) return;
+  const expected = [...heldAfter].map(([id, held]) => ({ id, held }));
+  await run(INSERT_HOLDS, [JSON.stringify(holds), JSON.stringify(expected), expected.length]);
 }
 
 const heldBalances = (rows: SqlRow[]) => new Map(rows.map((r) => [r.id as string, sqlMoney(r.heldBalance)]));

@@ -1,5 +1,6 @@
 import type { Role } from '@tekana/contracts';
 import type { RunSql, SqlRow } from './handle';
+import { uniqueViolation } from './postgres-errors';
 import type { transactions, transactionTypes, wallets, walletTypeRules, walletTypes } from './schema';
 import { pgArray, sqlDate, sqlMoney } from './sql-values';
 
@@ -160,8 +161,8 @@ export async function markReversed(
 
 /** A batch's insert met a key (or generated reference) that another process took meanwhile: retry it. */
 export class PostingKeyTakenError extends Error {
-  constructor() {
-    super('A posting key was taken by a concurrent transaction');
+  constructor(cause?: unknown) {
+    super('A posting key was taken by a concurrent transaction', { cause });
     this.name = 'PostingKeyTakenError';
   }
 }
@@ -170,9 +171,9 @@ export class PostingKeyTakenError extends Error {
 export type NewPosting = Omit<TransactionRow, 'createdAt'>;
 
 // The keys first, into posting_keys, in key order, so that two batches racing on the same keys wait for
-// each other in one order. A key (or a generated reference) taken meanwhile by another process is skipped
-// there, not an error, and its posting with it: the caller sees fewer rows than it sent and retries the
-// batch, which then finds that posting. Key and row share one time, the row's month.
+// each other in one order. A key (or a generated reference) taken meanwhile by another process is a unique
+// violation there, which aborts the transaction (its COMMIT may already be on the wire behind it): the
+// caller retries the batch, which then finds that posting. Key and row share one time, the row's month.
 const INSERT_POSTINGS = `
   with posting as (
     select * from json_to_recordset($1::text::json) as p(id uuid, "referenceNumber" text,
@@ -184,7 +185,6 @@ const INSERT_POSTINGS = `
     insert into posting_keys (external_reference_number, reference_number, transaction_id, created_at)
     select p."externalReferenceNumber", p."referenceNumber", p.id, $2::timestamptz from posting p
     order by p."externalReferenceNumber"
-    on conflict do nothing
     returning transaction_id
   )
   insert into transactions (id, reference_number, external_reference_number, request_hash,
@@ -195,16 +195,19 @@ const INSERT_POSTINGS = `
          p."debitedWalletBalance", p."creditedWalletBalance", p.status, p."statusMessage", p."reversalOf",
          $2::timestamptz
   from posting p
-  join keyed k on k.transaction_id = p.id
-  returning id`;
+  join keyed k on k.transaction_id = p.id`;
 
 /**
  * Inserts the postings in one statement, all dated `postedAt`: the ledger's clock, the time their limits
- * counted them at (README, "Limits per period"). Gives how many it inserted: fewer than asked when a key
- * was taken meanwhile.
+ * counted them at (README, "Limits per period"). A key taken meanwhile is a `PostingKeyTakenError`.
  */
-export async function insertPostings(run: RunSql, postings: NewPosting[], postedAt: Date): Promise<number> {
-  return (await run(INSERT_POSTINGS, [JSON.stringify(postings), postedAt.toISOString()])).length;
+export async function insertPostings(run: RunSql, postings: NewPosting[], postedAt: Date): Promise<void> {
+  try {
+    await run(INSERT_POSTINGS, [JSON.stringify(postings), postedAt.toISOString()]);
+  } catch (error) {
+    if (uniqueViolation(error)?.startsWith('posting_keys')) throw new PostingKeyTakenError(error);
+    throw error;
+  }
 }
 
 // One row write per wallet, however many postings of the batch touched it.
@@ -222,6 +225,29 @@ export async function applyBalanceChanges(
   const deltas = [...changes].map(([id, delta]) => ({ id, delta }));
   const rows = await run(APPLY_BALANCE_CHANGES, [JSON.stringify(deltas)]);
   return new Map(rows.map((r) => [r.id as string, sqlMoney(r.currentBalance)]));
+}
+
+/** A wallet's net change in a batch, and the balance the batch's plan says it must end with. */
+export type BalanceChange = { delta: number; balance: number };
+
+// One row write per wallet, however many postings of the batch touched it, each checked against the plan in
+// the same statement: a difference aborts the transaction, whose COMMIT may already be on the wire behind it.
+const APPLY_PLANNED_BALANCES = `
+  with moved as (
+    update wallets w set current_balance = w.current_balance + c.delta
+    from json_to_recordset($1::text::json) as c(id uuid, delta bigint, balance bigint)
+    where w.id = c.id
+    returning w.current_balance = c.balance as planned
+  )
+  select ledger_check(count(*) = $2 and coalesce(bool_and(planned), true),
+                      'posting engine: a wallet balance drifted from its plan')
+  from moved`;
+
+/** Adds each wallet's net change to its balance in one statement; fails unless each ends as planned. */
+export async function applyPlannedBalances(run: RunSql, changes: Map<string, BalanceChange>): Promise<void> {
+  if (changes.size === 0) return;
+  const rows = [...changes].map(([id, change]) => ({ id, ...change }));
+  await run(APPLY_PLANNED_BALANCES, [JSON.stringify(rows), rows.length]);
 }
 
 /**
@@ -246,6 +272,6 @@ export async function writePosting(
     throw new Error('writePosting: a wallet of the posting is missing');
   }
   const row = { ...posting, debitedWalletBalance, creditedWalletBalance };
-  if ((await insertPostings(run, [row], postedAt)) !== 1) throw new PostingKeyTakenError();
+  await insertPostings(run, [row], postedAt);
   return { ...row, createdAt: postedAt };
 }

@@ -330,11 +330,11 @@ describe('the posting engine’s audit statement', () => {
       transact(work) {
         const statements: string[] = [];
         batches.push(statements);
-        return inner.transact((run) =>
+        return inner.transact((run, commit) =>
           work((text, params) => {
             statements.push(text);
             return run(text, params);
-          }),
+          }, commit),
         );
       },
     };

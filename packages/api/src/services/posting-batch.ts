@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Actor, DomainError, holdSecondsOf, type TransactionCreateInput } from '@tekana/contracts';
 import type {
+  BalanceChange,
   LimitUsageChange,
   LockedWallet,
   NewAuditEntry,
@@ -46,9 +47,8 @@ export type BatchPlan = {
   /** Per group, per request, in order. An atomic group refused as a whole has one refusal per request. */
   outcomes: PostingOutcome[][];
   postings: NewPosting[];
-  /** Net change per wallet the batch moved, and the balance it must end with. */
-  balanceChanges: Map<string, number>;
-  balancesAfter: Map<string, number>;
+  /** Per wallet the batch moved: its net change, and the balance it must end with (checked before the commit). */
+  balanceChanges: Map<string, BalanceChange>;
   /** Holds placed (their postings are PENDING), and the held balance each wallet they reserve on must end with. */
   holds: NewHold[];
   heldAfter: Map<string, number>;
@@ -201,22 +201,18 @@ export function planBatch(
   }
 
   const outcomes = groups.map(applyGroup);
-  const balanceChanges = new Map<string, number>();
-  const balancesAfter = new Map<string, number>();
+  const balanceChanges = new Map<string, BalanceChange>();
   const heldAfter = new Map<string, number>();
   for (const [id, wallet] of snapshot.wallets) {
     if (wallet.heldBalance !== openingHeld.get(id)) heldAfter.set(id, wallet.heldBalance);
     const delta = wallet.currentBalance - (opening.get(id) ?? wallet.currentBalance);
-    if (delta === 0) continue;
-    balanceChanges.set(id, delta);
-    balancesAfter.set(id, wallet.currentBalance);
+    if (delta !== 0) balanceChanges.set(id, { delta, balance: wallet.currentBalance });
   }
   const limitUsage = snapshot.limits?.changes() ?? [];
   return {
     outcomes,
     postings,
     balanceChanges,
-    balancesAfter,
     holds,
     heldAfter,
     notices,

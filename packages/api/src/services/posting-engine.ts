@@ -1,7 +1,7 @@
 import { DomainError } from '@tekana/contracts';
 import {
   addLimitUsage,
-  applyBalanceChanges,
+  applyPlannedBalances,
   causeChain,
   type Database,
   findPostingsByKeys,
@@ -146,7 +146,7 @@ export function createPostingEngine(deps: PostingEngineDeps) {
     const debitedIds = [...new Set(requests.map((r) => r.input.debitedWalletId))];
     const postedAt = deps.clock.now();
     const windows = deps.limitPeriods.windowsAt(postedAt);
-    return deps.database.transact(async (run) => {
+    return deps.database.transact(async (run, commit) => {
       // Issued together and run in this order: the keys and the limits' usage are read under the locks, so
       // a copy of a request that committed while we waited for a wallet is found, and its usage counted.
       const [transactionTypes, wallets, earlier, usage] = await Promise.all([
@@ -158,21 +158,17 @@ export function createPostingEngine(deps: PostingEngineDeps) {
       const limits = usage.length > 0 ? createLimitUsage(usage, windows) : undefined;
       const plan = planBatch(entries, { transactionTypes, wallets, earlier, limits }, deps.newReference);
       if (plan.postings.length > 0) {
-        const [inserted, balances, , , held] = await Promise.all([
+        // The writes (each checking the wallets it changes against the plan) and COMMIT, in one round trip: a
+        // failed write or check turns the COMMIT into a ROLLBACK. The wallets stay locked for this trip only.
+        await Promise.all([
           insertPostings(run, plan.postings, postedAt),
-          applyBalanceChanges(run, plan.balanceChanges),
+          applyPlannedBalances(run, plan.balanceChanges),
           insertNotices(run, plan.notices),
           insertTransactionAudits(run, plan.audits, postedAt),
-          insertHolds(run, plan.holds),
+          insertHolds(run, plan.holds, plan.heldAfter),
           addLimitUsage(run, plan.limitUsage),
+          commit(),
         ]);
-        if (inserted !== plan.postings.length) throw new PostingKeyTakenError();
-        for (const [id, balance] of plan.balancesAfter) {
-          if (balances.get(id) !== balance) throw new Error(`posting engine: wallet ${id} balance drifted`);
-        }
-        for (const [id, balance] of plan.heldAfter) {
-          if (held.get(id) !== balance) throw new Error(`posting engine: wallet ${id} held balance drifted`);
-        }
       }
       return {
         outcomes: plan.outcomes,
