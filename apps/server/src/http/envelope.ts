@@ -37,6 +37,25 @@ export function toEnvelope(status: number, body: unknown, meta: Meta | undefined
   return { status, message: meta?.message ?? 'OK', data: body ?? null };
 }
 
+/**
+ * The envelope as JSON, around the JSON trpc-to-openapi answered with. A plain success wraps that text as it
+ * is (`data` is the procedure's output unchanged, and a bulk answer is tens of kB to parse again for
+ * nothing); the rest goes through `toEnvelope`. Text that is not JSON comes back as `undefined`.
+ */
+export function envelopeJson(status: number, json: string, meta: Meta | undefined): string | undefined {
+  if (status < 400 && !meta?.envelopeToken) {
+    const data = json === '' ? 'null' : json;
+    return `{"status":${status},"message":${JSON.stringify(meta?.message ?? 'OK')},"data":${data}}`;
+  }
+  let body: unknown = null;
+  try {
+    body = json === '' ? null : JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  return JSON.stringify(toEnvelope(status, body, meta));
+}
+
 function errorEnvelope(status: number, body: ErrorBody): Envelope {
   const code = body.data?.domainCode ?? body.code ?? 'INTERNAL';
   if (body.issues) {

@@ -3,7 +3,7 @@ import { appRouter } from '@tekana/api';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
-import { toEnvelope } from './envelope';
+import { envelopeJson } from './envelope';
 import { procedureMeta } from './procedures';
 
 export type CreateContext = (req: Request) => Promise<Context>;
@@ -45,15 +45,11 @@ function envelope(res: Response) {
   const end = res.end.bind(res) as (chunk?: unknown) => Response;
   res.end = ((chunk?: unknown) => {
     res.end = end as Response['end'];
-    let body: unknown = null;
-    try {
-      body = chunk === undefined || chunk === '' ? null : JSON.parse(String(chunk));
-    } catch {
-      return end(chunk);
-    }
     const meta = procedureMeta(res.locals.procedurePath as string | undefined);
+    const json = envelopeJson(res.statusCode, chunk === undefined ? '' : String(chunk), meta);
+    if (json === undefined) return end(chunk);
     res.setHeader('content-type', 'application/json; charset=utf-8');
-    return end(JSON.stringify(toEnvelope(res.statusCode, body, meta)));
+    return end(json);
   }) as Response['end'];
 }
 
