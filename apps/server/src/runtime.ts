@@ -133,7 +133,7 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
   });
 
   services.noticeRelay.start();
-  services.partitionMaintenance.start();
+  services.dailyMaintenance.start();
   services.holdSweeper.start();
 
   return {
@@ -145,7 +145,7 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     async close() {
       await services.holdSweeper.stop();
       await services.noticeRelay.stop();
-      await services.partitionMaintenance.stop();
+      await services.dailyMaintenance.stop();
       await smsQueue.close();
       await revocations.close();
       await Promise.allSettled(connections.map((c) => c.quit()));

@@ -80,6 +80,23 @@ const ADD_LIMIT_USAGE = `
   on conflict (wallet_id, limit_id, period_start)
   do update set amount = u.amount + excluded.amount, count = u.count + excluded.count`;
 
+// A period that started this long ago has ended, whatever its kind (a month is at most 31 days) and zone.
+const ENDED_AFTER_DAYS = 40;
+
+/**
+ * Deletes the counters of periods that ended: no posting counts in them again, and a give-back to one (a
+ * reversal of an old posting) finds nothing to give back to, which is right, since that period is over.
+ * Gives how many went.
+ */
+export async function pruneLimitUsage(run: RunSql, now: Date): Promise<number> {
+  const before = new Date(now.getTime() - ENDED_AFTER_DAYS * 86_400_000);
+  const [row] = await run(
+    'with gone as (delete from limit_usage where period_start < $1::timestamptz returning 1) select count(*)::int as n from gone',
+    [before.toISOString()],
+  );
+  return Number(row?.n ?? 0);
+}
+
 /** Adds a batch's usage to its counters; the caller issues it only when a limit applied. */
 export async function addLimitUsage(run: RunSql, changes: LimitUsageChange[]): Promise<void> {
   if (changes.length > 0) await run(ADD_LIMIT_USAGE, [JSON.stringify(changes)]);

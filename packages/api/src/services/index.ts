@@ -2,11 +2,11 @@ import type { Logger } from '../ports/logger';
 import { createAuditService } from './audit';
 import { type AuthDeps, createAuthService } from './auth';
 import { createCustomerService } from './customers';
+import { createDailyMaintenance } from './daily-maintenance';
 import { createHoldSweeper } from './hold-sweeper';
 import { createHoldService } from './holds';
 import { createLedgerService, type LedgerDeps } from './ledger';
 import { createNoticeRelay, type NoticeRelayControl } from './notice-relay';
-import { createPartitionMaintenance } from './partition-maintenance';
 import { createPeriodLimitService } from './period-limits';
 import { createReadYourWrites, type ReadYourWritesDeps } from './read-your-writes';
 import { createRuleService } from './rules';
@@ -49,7 +49,7 @@ export function createServices(deps: ServiceDeps) {
     /** Started by the server; moves committed notices from the outbox to the SMS queue. */
     noticeRelay,
     /** Started by the server; makes the months of postings ahead, at start and then daily. */
-    partitionMaintenance: createPartitionMaintenance(deps),
+    dailyMaintenance: createDailyMaintenance(deps),
     /** Capture and void of holds, which the engine places as PENDING postings. */
     holds,
     /** Started by the server; voids the holds nobody captured in time. */

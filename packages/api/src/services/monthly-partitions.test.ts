@@ -26,7 +26,8 @@ import {
   posting,
   type Testbed,
 } from '../../test/ledger-testbed';
-import { createPartitionMaintenance } from './partition-maintenance';
+import { systemClock } from '../ports/clock';
+import { createDailyMaintenance } from './daily-maintenance';
 
 /**
  * Migration 0004 on PostgreSQL: a ledger written at migration 0003 (one unpartitioned table, postings over
@@ -206,7 +207,7 @@ describe('partition maintenance', () => {
     const ahead = partitionOf(monthStart(PARTITION_MONTHS_AHEAD));
     await run(`drop table ${ahead}`);
     const log = createRecordingLogger();
-    const maintenance = createPartitionMaintenance({ database, log });
+    const maintenance = createDailyMaintenance({ database, log, clock: systemClock });
     maintenance.start();
     await maintenance.stop();
     expect(await listTransactionPartitions(run)).toContain(ahead);
