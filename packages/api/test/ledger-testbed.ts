@@ -4,6 +4,7 @@ import {
   type CurrencyCode,
   DomainError,
   type ErrorCode,
+  type LimitSetInput,
   type Role,
   type SmsJob,
   type TransactionCreateInput,
@@ -121,7 +122,7 @@ export async function createTestbed(
     return services.ledger.post(admin, posting('DEPOSIT', from.id, walletId, amount, ref()));
   }
 
-  return {
+  const bed = {
     database,
     services,
     sms,
@@ -183,7 +184,32 @@ export async function createTestbed(
     async balanceOf(walletId: string) {
       return (await services.wallets.get(admin, walletId)).currentBalance;
     },
+    /**
+     * A sender on a wallet type of its own with `limits` set on it (so they touch no other test), funded
+     * with `balance`, a payee, and ways to send to the payee or hold for it.
+     */
+    async limitedSender(balance: number, limits: Omit<LimitSetInput, 'walletTypeId'>[]) {
+      const walletType = await bed.ownWalletType();
+      for (const limit of limits) {
+        await services.periodLimits.set(admin, { ...limit, walletTypeId: walletType.id });
+      }
+      const sender = await bed.fundedCustomer(balance, 'RWF', walletType.code);
+      const payee = await bed.fundedCustomer(0);
+      const input = (amount: number, typeCode = 'TRANSFER') =>
+        posting(typeCode, sender.wallet.id, payee.wallet.id, amount, ref());
+      return {
+        ...sender,
+        payee,
+        walletType,
+        input,
+        send: (amount: number, typeCode?: string) =>
+          services.ledger.post(sender.customer, input(amount, typeCode)),
+        hold: (amount: number, expiresInSeconds = 600) =>
+          services.ledger.post(sender.customer, { ...input(amount), hold: true, expiresInSeconds }),
+      };
+    },
   };
+  return bed;
 }
 
 export function posting(

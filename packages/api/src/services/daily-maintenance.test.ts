@@ -1,13 +1,7 @@
 import { createDatabase, type Database, verifyLedger } from '@tekana/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOwnDatabase, type OwnDatabase } from '../../../../test/own-database';
-import {
-  createRecordingLogger,
-  createTestbed,
-  outcomeOf,
-  posting,
-  type Testbed,
-} from '../../test/ledger-testbed';
+import { createRecordingLogger, createTestbed, outcomeOf, type Testbed } from '../../test/ledger-testbed';
 import { createDailyMaintenance } from './daily-maintenance';
 
 // A database of this file's own: the daily round deletes every ended period's usage in the database, which
@@ -37,17 +31,11 @@ const usagePeriods = async (walletId: string) =>
 
 describe('the daily round', () => {
   it('deletes the usage of limit periods that ended, and the limits of the periods under way still hold', async () => {
-    const walletType = await bed.ownWalletType();
-    for (const period of ['DAY', 'MONTH'] as const) {
-      await bed.services.periodLimits.set(bed.admin, { walletTypeId: walletType.id, period, maxAmount: 500 });
-    }
-    const sender = await bed.fundedCustomer(10_000, 'RWF', walletType.code);
-    const payee = await bed.fundedCustomer(0);
-    const send = (amount: number) =>
-      bed.services.ledger.post(
-        sender.customer,
-        posting('TRANSFER', sender.wallet.id, payee.wallet.id, amount, bed.ref()),
-      );
+    const sender = await bed.limitedSender(10_000, [
+      { period: 'DAY', maxAmount: 500 },
+      { period: 'MONTH', maxAmount: 500 },
+    ]);
+    const { send } = sender;
     const january = await send(400);
     now = new Date('2026-03-01T10:00:00.000Z');
     await send(300);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, verifyLedger } from '@tekana/db';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestbed, outcomeOf, posting } from '../../test/ledger-testbed';
+import { createTestbed, outcomeOf } from '../../test/ledger-testbed';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tekana-holds-limits-'));
 const database = createDatabase({ dataDir });
@@ -19,19 +19,8 @@ describe('holds under limits per period on embedded PGlite', () => {
     let now = new Date('2026-03-14T21:30:00.000Z');
     const bed = await createTestbed(database, { clock: { now: () => now } });
     expect(database.kind).toBe('embedded');
-    const walletType = await bed.ownWalletType();
-    await bed.services.periodLimits.set(bed.admin, {
-      walletTypeId: walletType.id,
-      period: 'DAY',
-      maxAmount: 1_000,
-      maxCount: 3,
-    });
-    const alice = await bed.fundedCustomer(5_000, 'RWF', walletType.code);
-    const bob = await bed.fundedCustomer(0);
-    const input = (amount: number) => posting('TRANSFER', alice.wallet.id, bob.wallet.id, amount, bed.ref());
-    const send = (amount: number) => bed.services.ledger.post(alice.customer, input(amount));
-    const hold = (amount: number, expiresInSeconds = 600) =>
-      bed.services.ledger.post(alice.customer, { ...input(amount), hold: true, expiresInSeconds });
+    const alice = await bed.limitedSender(5_000, [{ period: 'DAY', maxAmount: 1_000, maxCount: 3 }]);
+    const { send, hold } = alice;
 
     const voided = await hold(300);
     const expiring = await hold(200, 1);

@@ -1,7 +1,7 @@
 import { DomainError, type LimitSetInput } from '@tekana/contracts';
 import { createDatabase, verifyLedger } from '@tekana/db';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTestbed, posting, type Testbed } from '../../test/ledger-testbed';
+import { createTestbed, outcomeOf, type Testbed } from '../../test/ledger-testbed';
 
 const database = createDatabase({ databaseUrl: inject('databaseUrl'), dataDir: '' });
 let bed: Testbed;
@@ -20,24 +20,14 @@ afterAll(async () => {
 const DAY_LIMIT: Omit<LimitSetInput, 'walletTypeId'> = { period: 'DAY', maxAmount: 1_000, maxCount: 3 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A sender on a wallet type of its own with `limits` on it, a payee, and ways to pay or hold. */
+/** A sender well funded, with `limits` on its own wallet type, and what it may still send under them. */
 async function limitedSender(limits: Omit<LimitSetInput, 'walletTypeId'>[] = [DAY_LIMIT]) {
-  const walletType = await bed.ownWalletType();
-  for (const limit of limits) {
-    await bed.services.periodLimits.set(bed.admin, { ...limit, walletTypeId: walletType.id });
-  }
-  const sender = await bed.fundedCustomer(1_000_000, 'RWF', walletType.code);
-  const payee = await bed.fundedCustomer(0);
-  const input = (amount: number) => posting('TRANSFER', sender.wallet.id, payee.wallet.id, amount, bed.ref());
+  const sender = await bed.limitedSender(1_000_000, limits);
   return {
     ...sender,
-    walletType,
-    send: (amount: number) => bed.services.ledger.post(sender.customer, input(amount)),
-    hold: (amount: number, expiresInSeconds = 600) =>
-      bed.services.ledger.post(sender.customer, { ...input(amount), hold: true, expiresInSeconds }),
     /** What the sender may still send now, read from the refusal of a posting over every limit. */
     async room() {
-      const refused = await bed.services.ledger.post(sender.customer, input(99_999)).then(
+      const refused = await bed.services.ledger.post(sender.customer, sender.input(99_999)).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -77,10 +67,11 @@ describe('a hold under a daily limit', () => {
   it('expired and swept, gives its 600 and its count back', async () => {
     now = new Date('2026-04-07T10:00:00.000Z');
     const carol = await limitedSender();
-    await carol.hold(600, 1);
+    const hold = await carol.hold(600, 1);
     await sleep(1_100);
-    // Refused for capture at once, but what it counted stays taken until the sweep voids it.
-    expect(await carol.room()).toEqual({ remainingAmount: 400, remainingCount: 2 });
+    // Refused for capture at once, swept or not. (Whether what it counted is still taken depends on the
+    // sweepers of other test files, which share this database and may void it at any moment now.)
+    expect(await outcomeOf(bed.services.holds.capture(carol.customer, { id: hold.id }))).toBe('HOLD_EXPIRED');
     await sweepAll();
     expect(await carol.room()).toEqual({ remainingAmount: 1_000, remainingCount: 3 });
     await carol.send(1_000);

@@ -519,17 +519,9 @@ describe('reversing a transaction', () => {
 
 describe('limits per period', () => {
   it("refuses a posting over its wallet type's daily limit, and posts nothing of it", async () => {
-    const walletType = await bed.ownWalletType();
-    await bed.services.periodLimits.set(bed.admin, {
-      walletTypeId: walletType.id,
-      period: 'DAY',
-      maxAmount: 500,
-    });
-    const alice = await bed.fundedCustomer(1_000, 'RWF', walletType.code);
-    const bob = await bed.fundedCustomer(0);
-    const transfer = () => posting('TRANSFER', alice.wallet.id, bob.wallet.id, 300, bed.ref());
-    await bed.services.ledger.post(alice.customer, transfer());
-    await expectRefused(bed.services.ledger.post(alice.customer, transfer()), 'LIMIT_EXCEEDED');
+    const alice = await bed.limitedSender(1_000, [{ period: 'DAY', maxAmount: 500 }]);
+    await alice.send(300);
+    await expectRefused(alice.send(300), 'LIMIT_EXCEEDED');
     expect(await bed.balanceOf(alice.wallet.id)).toBe(700);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, verifyLedger } from '@tekana/db';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestbed, outcomeOf, posting } from '../../test/ledger-testbed';
+import { createTestbed, outcomeOf } from '../../test/ledger-testbed';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tekana-limits-'));
 const database = createDatabase({ dataDir });
@@ -18,19 +18,9 @@ describe('limits per period on embedded PGlite', () => {
     let now = new Date('2026-03-14T12:00:00.000Z');
     const bed = await createTestbed(database, { clock: { now: () => now } });
     expect(database.kind).toBe('embedded');
-    const walletType = await bed.ownWalletType();
-    await bed.services.periodLimits.set(bed.admin, {
-      walletTypeId: walletType.id,
-      period: 'DAY',
-      maxAmount: 1_000,
-    });
-    const alice = await bed.fundedCustomer(5_000, 'RWF', walletType.code);
-    const bob = await bed.fundedCustomer(0);
-    const send = (amount: number) =>
-      bed.services.ledger.post(
-        alice.customer,
-        posting('TRANSFER', alice.wallet.id, bob.wallet.id, amount, bed.ref()),
-      );
+    const alice = await bed.limitedSender(5_000, [{ period: 'DAY', maxAmount: 1_000 }]);
+    const { send } = alice;
+    const _bob = alice.payee;
     // One connection: the 20 postings queue, and exactly the four that fit go through.
     const outcomes = await Promise.all(Array.from({ length: 20 }, () => outcomeOf(send(250))));
     expect(outcomes.filter((o) => o === 'OK')).toHaveLength(4);

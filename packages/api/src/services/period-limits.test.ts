@@ -22,22 +22,6 @@ async function typeId(code: string) {
   return type.id;
 }
 
-/** A sender on a wallet type of its own with `limits` set on it, and a payee. */
-async function limitedSender(balance: number, limits: Omit<LimitSetInput, 'walletTypeId'>[]) {
-  const walletType = await bed.ownWalletType();
-  for (const limit of limits) {
-    await bed.services.periodLimits.set(bed.admin, { ...limit, walletTypeId: walletType.id });
-  }
-  const sender = await bed.fundedCustomer(balance, 'RWF', walletType.code);
-  const payee = await bed.fundedCustomer(0);
-  const send = (amount: number, code = 'TRANSFER') =>
-    bed.services.ledger.post(
-      sender.customer,
-      posting(code, sender.wallet.id, payee.wallet.id, amount, bed.ref()),
-    );
-  return { ...sender, payee, walletType, send };
-}
-
 async function refusal(call: Promise<unknown>): Promise<DomainError> {
   const error = await call.then(
     () => undefined,
@@ -91,7 +75,7 @@ describe('setting limits', () => {
 describe('a daily limit', () => {
   it('lets postings through up to the amount, then refuses with what is left and when the day turns', async () => {
     now = new Date('2026-03-14T12:00:00.000Z');
-    const alice = await limitedSender(10_000, [{ period: 'DAY', maxAmount: 1_000 }]);
+    const alice = await bed.limitedSender(10_000, [{ period: 'DAY', maxAmount: 1_000 }]);
     await alice.send(600);
     await alice.send(400);
     const over = await refusal(alice.send(1));
@@ -107,7 +91,7 @@ describe('a daily limit', () => {
 
   it('counts postings under a count cap, and refuses one over it even when the amount would fit', async () => {
     now = new Date('2026-03-14T12:00:00.000Z');
-    const bob = await limitedSender(10_000, [{ period: 'DAY', maxAmount: 5_000, maxCount: 2 }]);
+    const bob = await bed.limitedSender(10_000, [{ period: 'DAY', maxAmount: 5_000, maxCount: 2 }]);
     await bob.send(100);
     await bob.send(100);
     expect((await refusal(bob.send(100))).details).toEqual({
@@ -118,7 +102,7 @@ describe('a daily limit', () => {
   });
 
   it('counts just before midnight in the day that ends, and starts afresh just after it', async () => {
-    const carol = await limitedSender(10_000, [{ period: 'DAY', maxAmount: 500 }]);
+    const carol = await bed.limitedSender(10_000, [{ period: 'DAY', maxAmount: 500 }]);
     now = new Date('2026-03-14T21:59:59.999Z');
     const late = await carol.send(500);
     expect(late.createdAt).toBe('2026-03-14T21:59:59.999Z');
@@ -133,7 +117,7 @@ describe('a daily limit', () => {
 describe('limits of one transaction type and of all', () => {
   it('holds each posting to the limits of its own type and to those of every type, whichever is tighter', async () => {
     now = new Date('2026-03-20T08:00:00.000Z');
-    const dave = await limitedSender(10_000, [
+    const dave = await bed.limitedSender(10_000, [
       { period: 'DAY', transactionTypeId: await typeId('TRANSFER'), maxAmount: 300 },
       { period: 'MONTH', maxAmount: 1_000 },
     ]);
@@ -167,7 +151,7 @@ describe('limits of one transaction type and of all', () => {
 describe('a reversal', () => {
   it('gives the amount and the count back to the period the original was taken from', async () => {
     now = new Date('2026-03-16T10:00:00.000Z');
-    const erin = await limitedSender(10_000, [
+    const erin = await bed.limitedSender(10_000, [
       { period: 'DAY', maxAmount: 1_000, maxCount: 2 },
       { period: 'MONTH', maxAmount: 1_500 },
     ]);
@@ -193,7 +177,7 @@ describe('a reversal', () => {
 describe('bulk postings against a limit', () => {
   it('not atomic: the items up to the limit post and the rest are refused one by one', async () => {
     now = new Date('2026-03-18T10:00:00.000Z');
-    const fay = await limitedSender(10_000, [{ period: 'DAY', maxAmount: 1_000 }]);
+    const fay = await bed.limitedSender(10_000, [{ period: 'DAY', maxAmount: 1_000 }]);
     const items = [400, 400, 400, 200].map((amount) =>
       posting('TRANSFER', fay.wallet.id, fay.payee.wallet.id, amount, bed.ref()),
     );
@@ -210,7 +194,7 @@ describe('bulk postings against a limit', () => {
 
   it('atomic: a limit hit mid-bulk posts nothing and leaves the usage as it was', async () => {
     now = new Date('2026-03-18T10:00:00.000Z');
-    const gus = await limitedSender(10_000, [{ period: 'DAY', maxAmount: 1_000 }]);
+    const gus = await bed.limitedSender(10_000, [{ period: 'DAY', maxAmount: 1_000 }]);
     const items = [400, 400, 400].map((amount) =>
       posting('TRANSFER', gus.wallet.id, gus.payee.wallet.id, amount, bed.ref()),
     );
