@@ -18,5 +18,6 @@ export {
   type Context,
   createCallerFactory,
   type Meta,
+  signedIn,
 } from './trpc';
 export { withinMs } from './within-ms';

@@ -125,12 +125,15 @@ const frame = t.middleware(async ({ ctx, type, meta, next }) => {
 
 export const publicProcedure = t.procedure.use(frame).meta({ access: 'public' });
 
+/** The caller's account and token, or UNAUTHORIZED: what every signed-in route asks first. */
+export function signedIn(ctx: Context): Context & { actor: Actor; token: TokenClaims } {
+  const { actor, token } = ctx;
+  if (!actor || !token) throw new DomainError('UNAUTHORIZED', 'Sign in first: send a valid bearer token');
+  return { ...ctx, actor, token };
+}
+
 export const customerProcedure = publicProcedure
-  .use(({ ctx, next }) => {
-    if (!ctx.actor || !ctx.token)
-      throw new DomainError('UNAUTHORIZED', 'Sign in first: send a valid bearer token');
-    return next({ ctx: { ...ctx, actor: ctx.actor, token: ctx.token } });
-  })
+  .use(({ ctx, next }) => next({ ctx: signedIn(ctx) }))
   .meta({ access: 'customer' });
 
 export const adminProcedure = customerProcedure

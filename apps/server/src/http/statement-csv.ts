@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { toTRPCError } from '@tekana/api';
+import { signedIn, toTRPCError } from '@tekana/api';
 import {
   DomainError,
   STATEMENT_CSV_COLUMNS,
@@ -78,10 +78,8 @@ export function statementCsvHandler(createContext: CreateContext, log: Logger): 
     }
     const input = parsed.data;
     try {
-      const ctx = await createContext(req);
+      const ctx = signedIn(await createContext(req));
       const { actor } = ctx;
-      if (!actor || !ctx.token)
-        throw new DomainError('UNAUTHORIZED', 'Sign in first: send a valid bearer token');
       // Read where the caller's own recent postings are visible, as every procedure's reads are.
       await ctx.services.readYourWrites.read(actor.id, async () => {
         const download = await ctx.services.statements.allLines(actor, input);
