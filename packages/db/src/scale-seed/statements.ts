@@ -211,5 +211,8 @@ returning external_reference_number, reference_number, id, created_at
 insert into posting_keys (external_reference_number, reference_number, transaction_id, created_at)
 select external_reference_number, reference_number, id, created_at from posted`;
 
-/** The months the seeded postings span ($1..$2), made before they are written; the months ahead too. */
+/**
+ * The months the seeded postings span ($1..$2), made before they are written, by migration 0004's one
+ * function (`partitions.ts` calls it too); the months ahead are the migration's, made when the server starts.
+ */
 export const MAKE_PARTITIONS = 'select transactions_make_partitions($1::timestamptz, $2::timestamptz)';
