@@ -47,6 +47,27 @@ async function ownTransferType() {
   return { code, allow };
 }
 
+/**
+ * A transaction on another connection (another server, say) that does `work`, then stays open, holding
+ * its locks and keeping its writes uncommitted, until `release`.
+ */
+async function heldTransaction(sql: postgres.Sql, work: (tx: postgres.TransactionSql) => Promise<unknown>) {
+  let release = () => {};
+  let ready = () => {};
+  const isReady = new Promise<void>((resolve) => {
+    ready = resolve;
+  });
+  const done = sql.begin(async (tx) => {
+    await work(tx);
+    ready();
+    await new Promise<void>((resolve) => {
+      release = resolve;
+    });
+  });
+  await Promise.race([isReady, done]);
+  return { release: () => release(), done };
+}
+
 describe('postings that share a batch', () => {
   it('posts the transfers that fit in arrival order and refuses the one that no longer fits', async () => {
     const alice = await bed.fundedCustomer(100);
@@ -195,69 +216,6 @@ describe('postings that share a batch', () => {
 });
 
 describe('a database that stops answering', () => {
-  it('meets a key another server took while its batch was in flight: retries, and answers as the key’s posting says', async () => {
-    const [alice, bob, carol, dan] = await Promise.all([100, 0, 100, 0].map((b) => bed.fundedCustomer(b)));
-    if (!alice || !bob || !carol || !dan) throw new Error('no customers');
-    const key = bed.ref();
-    const carols = posting('TRANSFER', carol.wallet.id, dan.wallet.id, 20, key);
-    // Another server's posting under the key: written, and not committed until this test says so.
-    const sql = postgres(inject('databaseUrl'), { max: 2, onnotice: () => {} });
-    let release = () => {};
-    let written = () => {};
-    const isWritten = new Promise<void>((resolve) => {
-      written = resolve;
-    });
-    const otherServer = sql.begin(async (tx) => {
-      const [type] = await tx`select id from transaction_types where code = 'TRANSFER'`;
-      const [debited] = await tx`update wallets set current_balance = current_balance - 20
-        where id = ${carol.wallet.id} returning current_balance`;
-      const [credited] = await tx`update wallets set current_balance = current_balance + 20
-        where id = ${dan.wallet.id} returning current_balance`;
-      const [row] = await tx`insert into transactions (reference_number, external_reference_number,
-          request_hash, transaction_type_id, channel_type, debited_wallet_id, credited_wallet_id, amount,
-          currency_code, debited_wallet_balance, credited_wallet_balance, status)
-        values (${`TX-OTHER-${key}`}, ${key}, ${requestFingerprint(carol.customer, carols)}, ${type?.id},
-          'APP', ${carol.wallet.id}, ${dan.wallet.id}, 20, 'RWF', ${debited?.current_balance},
-          ${credited?.current_balance}, 'COMPLETED')
-        returning id, created_at`;
-      await tx`insert into posting_keys (external_reference_number, reference_number, transaction_id, created_at)
-        values (${key}, ${`TX-OTHER-${key}`}, ${row?.id}, ${row?.created_at})`;
-      written();
-      await new Promise<void>((resolve) => {
-        release = resolve;
-      });
-    });
-    try {
-      await isWritten;
-      // Alice's batch finds no committed key, writes its own, and waits on the other server's.
-      const alices = bed.services.ledger.post(
-        alice.customer,
-        posting('TRANSFER', alice.wallet.id, bob.wallet.id, 10, key),
-      );
-      const outcome = outcomeOf(alices);
-      for (let waiting = 0; waiting === 0; ) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        [{ waiting }] = await sql`select count(*)::int as waiting from pg_stat_activity
-          where wait_event_type = 'Lock' and query like '%posting_keys%'`;
-      }
-      release();
-      await otherServer;
-      // Its key taken, the batch retried and found the other server's posting: another request under it.
-      expect(await outcome).toBe('IDEMPOTENCY_CONFLICT');
-      expect(await bed.balanceOf(alice.wallet.id)).toBe(100);
-      // Carol's own request again, through the engine: the other server's posting, not a second one.
-      const replay = await bed.services.ledger.post(carol.customer, carols);
-      expect(replay.referenceNumber).toBe(`TX-OTHER-${key}`);
-      expect(await postedUnder(key)).toHaveLength(1);
-      expect(await bed.balanceOf(dan.wallet.id)).toBe(20);
-      expect(await verifyLedger(database.db)).toEqual([]);
-    } finally {
-      release();
-      await otherServer.catch(() => undefined);
-      await sql.end();
-    }
-  });
-
   it('refuses postings past the waiting limit at once with 503, and posts the ones it accepted once it answers', async () => {
     const alice = await bed.fundedCustomer(1_000);
     const bob = await bed.fundedCustomer(0);
@@ -281,19 +239,10 @@ describe('a database that stops answering', () => {
 
     // Another transaction holds Alice's wallet: both batches in flight wait on its lock.
     const sql = postgres(inject('databaseUrl'), { max: 1, onnotice: () => {} });
-    let release = () => {};
-    let locked = () => {};
-    const isLocked = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    const holder = sql.begin(async (tx) => {
-      await tx`select id from wallets where id = ${alice.wallet.id} for update`;
-      locked();
-      await new Promise<void>((resolve) => {
-        release = resolve;
-      });
-    });
-    await isLocked;
+    const holder = await heldTransaction(
+      sql,
+      (tx) => tx`select id from wallets where id = ${alice.wallet.id} for update`,
+    );
     try {
       const inFlight = [submit()];
       await nextTurn();
@@ -302,13 +251,70 @@ describe('a database that stops answering', () => {
       const waiting = [submit(), submit(), submit()];
       expect(await outcomeOf(submit())).toBe('SERVICE_UNAVAILABLE');
 
-      release();
-      await holder;
+      holder.release();
+      await holder.done;
       const results = (await Promise.all([...inFlight, ...waiting])).flat();
       expect(results.map((r) => r.ok)).toEqual([true, true, true, true, true]);
       expect(await bed.balanceOf(bob.wallet.id)).toBe(50);
     } finally {
-      release();
+      holder.release();
+      await sql.end();
+    }
+  });
+});
+
+describe('a key another server takes', () => {
+  it('meets a key another server took while its batch was in flight: retries, and answers as the key’s posting says', async () => {
+    const [alice, bob, carol, dan] = await Promise.all([100, 0, 100, 0].map((b) => bed.fundedCustomer(b)));
+    if (!alice || !bob || !carol || !dan) throw new Error('no customers');
+    const key = bed.ref();
+    const carols = posting('TRANSFER', carol.wallet.id, dan.wallet.id, 20, key);
+    // Another server's posting under the key: written, and not committed until this test says so.
+    const sql = postgres(inject('databaseUrl'), { max: 2, onnotice: () => {} });
+    let otherPid = 0;
+    const otherServer = await heldTransaction(sql, async (tx) => {
+      [{ pid: otherPid }] = await tx`select pg_backend_pid() as pid`;
+      const [type] = await tx`select id from transaction_types where code = 'TRANSFER'`;
+      const [debited] = await tx`update wallets set current_balance = current_balance - 20
+        where id = ${carol.wallet.id} returning current_balance`;
+      const [credited] = await tx`update wallets set current_balance = current_balance + 20
+        where id = ${dan.wallet.id} returning current_balance`;
+      const [row] = await tx`insert into transactions (reference_number, external_reference_number,
+          request_hash, transaction_type_id, channel_type, debited_wallet_id, credited_wallet_id, amount,
+          currency_code, debited_wallet_balance, credited_wallet_balance, status)
+        values (${`TX-OTHER-${key}`}, ${key}, ${requestFingerprint(carol.customer, carols)}, ${type?.id},
+          'APP', ${carol.wallet.id}, ${dan.wallet.id}, 20, 'RWF', ${debited?.current_balance},
+          ${credited?.current_balance}, 'COMPLETED')
+        returning id, created_at`;
+      await tx`insert into posting_keys (external_reference_number, reference_number, transaction_id, created_at)
+        values (${key}, ${`TX-OTHER-${key}`}, ${row?.id}, ${row?.created_at})`;
+    });
+    try {
+      // Alice's batch finds no committed key, writes its own, and waits on the other server's.
+      const alices = bed.services.ledger.post(
+        alice.customer,
+        posting('TRANSFER', alice.wallet.id, bob.wallet.id, 10, key),
+      );
+      const outcome = outcomeOf(alices);
+      for (let waiting = 0; waiting === 0; ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        [{ waiting }] = await sql`select count(*)::int as waiting from pg_stat_activity
+          where ${otherPid}::int = any(pg_blocking_pids(pid))`;
+      }
+      otherServer.release();
+      await otherServer.done;
+      // Its key taken, the batch retried and found the other server's posting: another request under it.
+      expect(await outcome).toBe('IDEMPOTENCY_CONFLICT');
+      expect(await bed.balanceOf(alice.wallet.id)).toBe(100);
+      // Carol's own request again, through the engine: the other server's posting, not a second one.
+      const replay = await bed.services.ledger.post(carol.customer, carols);
+      expect(replay.referenceNumber).toBe(`TX-OTHER-${key}`);
+      expect(await postedUnder(key)).toHaveLength(1);
+      expect(await bed.balanceOf(dan.wallet.id)).toBe(20);
+      expect(await verifyLedger(database.db)).toEqual([]);
+    } finally {
+      otherServer.release();
+      await otherServer.done.catch(() => undefined);
       await sql.end();
     }
   });
