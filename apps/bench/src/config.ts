@@ -3,6 +3,10 @@ import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
+/** The cases over HTTP and in process; pgbench and bare express always run, since every ratio needs them. */
+export const BENCH_CASES = ['random', 'hot', 'bulk', 'engine'] as const;
+export type BenchCase = (typeof BENCH_CASES)[number];
+
 /** The bench's settings, from the environment, checked once: nothing else in the bench reads process.env. */
 export const benchConfigSchema = z.object({
   DATABASE_URL: z.url({
@@ -16,6 +20,12 @@ export const benchConfigSchema = z.object({
   BENCH_DURATION_SECONDS: positiveInt(30),
   BENCH_CONNECTIONS: positiveInt(64).pipe(z.number().max(1_000)),
   BENCH_WALLETS: positiveInt(10_000).pipe(z.number().min(2)),
+  // A comma-separated subset, for an A/B run of the cases a change touches: `random,bulk`.
+  BENCH_CASES: z
+    .string()
+    .default(BENCH_CASES.join(','))
+    .transform((list) => [...new Set(list.split(',').map((c) => c.trim()))])
+    .pipe(z.array(z.enum(BENCH_CASES, { error: `each case one of ${BENCH_CASES.join(', ')}` })).min(1)),
   // The queue the bench's servers fill, and the one the in-process engine case's notices are relayed to.
   ...smsQueueEnvSchema.shape,
 });

@@ -129,8 +129,9 @@ async function measureAll(config: BenchConfig, run: Run) {
     outboxBacklog: await pendingNotices(config.DATABASE_URL),
     redisKeys: await countRedisKeys(config.REDIS_URL, run.redisPrefix),
   };
-  const rate = (name: string) => transfers.measurements.find((m) => m.name === name)?.rate ?? 0;
-  const hotPerRandom = rate('hot-merchant payments') / rate('random transfers');
+  const rate = (name: string) => transfers.measurements.find((m) => m.name === name)?.rate;
+  const [hot, random] = [rate('hot-merchant payments'), rate('random transfers')];
+  const hotPerRandom = hot !== undefined && random !== undefined ? hot / random : null;
   // Other processes on the machine skew every row; the load average says whether they did.
   const machine = {
     cpus: availableParallelism(),
@@ -144,7 +145,7 @@ async function measureAll(config: BenchConfig, run: Run) {
     measurements: [...transfers.measurements, references.pgbench, references.bare],
     notes: [
       machineNote,
-      `hot ÷ random: ${hotPerRandom.toFixed(2)}`,
+      `hot ÷ random: ${hotPerRandom === null ? 'not measured (BENCH_CASES)' : hotPerRandom.toFixed(2)}`,
       `left at the end: ${leftovers.outboxBacklog} notices in the outbox, ${leftovers.redisKeys} Redis keys under ${run.redisPrefix} (queued SMS jobs: no worker runs in the bench)`,
       ...notesFor(details),
     ],
@@ -175,7 +176,7 @@ async function measureTransfers(config: BenchConfig, run: Run, load: Load) {
     jwtSecret,
     smsGatewayUrl: run.smsGatewayUrl,
   };
-  say('random transfers: starting the server (it migrates the database)');
+  say('starting the server (it migrates the database)');
   const first = await startTekanaServer(settings, logPath(root, run.stamp, 'server-random'));
   say(`seeding ${config.BENCH_WALLETS} PERSONAL wallets of ${FUNDING_RWF} RWF and one MERCHANT`);
   const ledger = await seedBenchLedger(config.DATABASE_URL, config.BENCH_WALLETS, FUNDING_RWF, run.tag);
@@ -212,10 +213,13 @@ async function measureTransfers(config: BenchConfig, run: Run, load: Load) {
       connections: Math.max(1, Math.round(load.connections / 8)),
     },
   ] as const;
-  for (const c of cases) {
+  const chosen = cases.filter((c) => config.BENCH_CASES.includes(c.kind));
+  for (const c of chosen) {
     const logFile = logPath(root, run.stamp, `server-${c.kind}`);
-    if (c.kind !== 'random') say(`${c.name}: starting a fresh server`);
-    const server = c.kind === 'random' ? first : await startTekanaServer(settings, logFile);
+    // The first case takes the server that migrated the database; each other case a fresh one.
+    const isFirst = c === chosen[0];
+    if (!isFirst) say(`${c.name}: starting a fresh server`);
+    const server = isFirst ? first : await startTekanaServer(settings, logFile);
     say(`${c.name}: ${c.connections} connections for ${load.durationSeconds} s`);
     const next =
       c.kind === 'bulk'
@@ -239,8 +243,10 @@ async function measureTransfers(config: BenchConfig, run: Run, load: Load) {
     });
     details[c.name] = result.details;
   }
-  say(`engine in process (no HTTP): ${load.connections} callers for ${load.durationSeconds} s`);
-  measurements.push(await measureEngineInProcess(config.DATABASE_URL, ledger, run.tag, load));
+  if (config.BENCH_CASES.includes('engine')) {
+    say(`engine in process (no HTTP): ${load.connections} callers for ${load.durationSeconds} s`);
+    measurements.push(await measureEngineInProcess(config.DATABASE_URL, ledger, run.tag, load));
+  }
   await relayOutbox(config.DATABASE_URL, {
     url: config.REDIS_URL,
     prefix: run.redisPrefix,
