@@ -69,8 +69,6 @@ export async function insertHolds(
   await run(INSERT_HOLDS, [JSON.stringify(holds), JSON.stringify(expected), expected.length]);
 }
 
-const heldBalances = (rows: SqlRow[]) => new Map(rows.map((r) => [r.id as string, sqlMoney(r.heldBalance)]));
-
 const HOLD_COLUMNS = `h.transaction_id as "transactionId", h.debited_wallet_id as "debitedWalletId",
   h.credited_wallet_id as "creditedWalletId", h.amount, h.created_by as "createdBy", h.status,
   h.captured_amount as "capturedAmount", h.expires_at as "expiresAt", h.expires_at <= now() as expired`;
@@ -161,13 +159,11 @@ const SETTLE_HOLDS = `
   )
   update wallets w set held_balance = w.held_balance - r.released
   from (select debited_wallet_id as id, sum(amount) as released from settled group by 1) r
-  where w.id = r.id
-  returning w.id, w.held_balance as "heldBalance"`;
+  where w.id = r.id`;
 
-/** Ends pending holds and releases their amounts; gives the wallets' held balances after, by wallet id. */
-export async function settleHolds(run: RunSql, settlements: HoldSettlement[]): Promise<Map<string, number>> {
-  if (settlements.length === 0) return new Map();
-  return heldBalances(await run(SETTLE_HOLDS, [JSON.stringify(settlements)]));
+/** Ends pending holds and releases their amounts from their wallets' held balances. */
+export async function settleHolds(run: RunSql, settlements: HoldSettlement[]): Promise<void> {
+  if (settlements.length > 0) await run(SETTLE_HOLDS, [JSON.stringify(settlements)]);
 }
 
 const CANCEL_HOLD_POSTINGS = `

@@ -176,11 +176,7 @@ async function holdStatusProblems(db: Queryable): Promise<LedgerProblem[]> {
   const t = transactions;
   const agrees = or(
     and(eq(holds.status, 'PENDING'), eq(t.status, 'PENDING')),
-    and(
-      eq(holds.status, 'CAPTURED'),
-      inArray(t.status, [...MOVED_MONEY_STATUSES]),
-      eq(t.amount, holds.capturedAmount),
-    ),
+    and(eq(holds.status, 'CAPTURED'), MOVED_MONEY, eq(t.amount, holds.capturedAmount)),
     and(inArray(holds.status, ['VOIDED', 'EXPIRED']), eq(t.status, 'CANCELLED')),
   );
   // Driven from the holds, and from the few PENDING postings (a partial index serves them): never a

@@ -8,7 +8,7 @@ import {
   type Transaction,
 } from '@tekana/contracts';
 import {
-  applyBalanceChanges,
+  applyPlannedBalances,
   cancelHoldPostings,
   completeHoldPosting,
   type Database,
@@ -124,17 +124,16 @@ export function createHoldService(deps: HoldDeps) {
         const amount = settling(captureDecision(hold, input.amount, debited, credited));
         if (amount === undefined) return standing(run, actor, hold, wallets);
         const before = await postingBefore(run, actor, hold.transactionId);
-        // Under the wallets' locks the balances after are known; the update must agree.
+        // Under the wallets' locks the balances after are known; the update checks it ends there.
         debited.currentBalance -= amount;
         credited.currentBalance += amount;
-        const changes = new Map([
-          [debited.id, -amount],
-          [credited.id, amount],
-        ]);
-        const balances = await applyBalanceChanges(run, changes);
-        for (const wallet of [debited, credited]) {
-          if (balances.get(wallet.id) !== wallet.currentBalance) throw new Error('holds: a balance drifted');
-        }
+        await applyPlannedBalances(
+          run,
+          new Map([
+            [debited.id, { delta: -amount, balance: debited.currentBalance }],
+            [credited.id, { delta: amount, balance: credited.currentBalance }],
+          ]),
+        );
         await settleHolds(run, [
           { transactionId: hold.transactionId, status: 'CAPTURED', capturedAmount: amount },
         ]);
