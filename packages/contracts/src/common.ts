@@ -2,6 +2,9 @@ import { z } from 'zod';
 
 export const idSchema = z.uuid();
 
+/** The note a caller may write on a posting, a reversal or a void: what its `statusMessage` then says. */
+export const statusMessageInput = z.string().trim().max(200);
+
 /** Money is an integer count of minor units (RWF exponent 0, USD exponent 2), never a float. */
 export const amountSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 /**

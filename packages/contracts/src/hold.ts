@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bodyInteger, idSchema, positiveAmountSchema } from './common';
+import { bodyInteger, idSchema, positiveAmountSchema, statusMessageInput } from './common';
 
 /** A hold not captured or voided within this many seconds is voided by the server (README, "Holds"). */
 export const DEFAULT_HOLD_SECONDS = 900;
@@ -38,7 +38,7 @@ export type HoldCaptureInput = z.infer<typeof holdCaptureInput>;
 
 export const holdVoidInput = z.object({
   id: idSchema,
-  statusMessage: z.string().trim().max(200).optional(),
+  statusMessage: statusMessageInput.optional(),
 });
 export type HoldVoidInput = z.infer<typeof holdVoidInput>;
 

@@ -8,6 +8,7 @@ import {
   dateTimeSchema,
   idSchema,
   positiveAmountSchema,
+  statusMessageInput,
 } from './common';
 import {
   CHANNEL_TYPES,
@@ -132,7 +133,7 @@ export const transactionCreateInput = z
     creditedAccountNumber: accountNumberSchema.optional(),
     amount: positiveAmountSchema,
     currencyCode: enumInput(CURRENCY_CODES).optional(),
-    statusMessage: z.string().trim().max(200).optional(),
+    statusMessage: statusMessageInput.optional(),
     /** Reserve the amount (a PENDING hold) instead of moving it; captured or voided later (README, "Holds"). */
     hold: bodyBoolean.optional(),
     expiresInSeconds: holdExpirySchema.optional(),
@@ -183,7 +184,7 @@ export type TransactionListInput = z.infer<typeof transactionListInput>;
 
 export const transactionReverseInput = z.object({
   id: idSchema,
-  statusMessage: z.string().trim().max(200).optional(),
+  statusMessage: statusMessageInput.optional(),
 });
 export type TransactionReverseInput = z.infer<typeof transactionReverseInput>;
 
