@@ -1,4 +1,4 @@
-import type { Logger } from '../ports/logger';
+import { createOutageLog, type Logger } from '../ports/logger';
 import type { HoldService } from './holds';
 
 export type HoldSweeper = ReturnType<typeof createHoldSweeper>;
@@ -21,22 +21,18 @@ export function createHoldSweeper(deps: HoldSweeperDeps) {
   const batchSize = deps.batchSize ?? 200;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
-  let failing = false;
+  // The holds stay refused for capture meanwhile, and are voided at the next round.
+  const outage = createOutageLog(deps.log, {
+    failing: 'Could not void expired holds; retrying at the next round',
+    recovered: 'Expired holds are being voided again',
+  });
 
   async function sweep(): Promise<void> {
     try {
       while ((await deps.holds.expireDue(batchSize)) === batchSize) {}
-      if (failing) deps.log.info({}, 'Expired holds are being voided again');
-      failing = false;
+      outage.worked();
     } catch (error) {
-      // Once per outage: the holds stay refused for capture meanwhile, and are voided at the next round.
-      if (!failing) {
-        deps.log.warn(
-          { err: { message: error instanceof Error ? error.message : String(error) } },
-          'Could not void expired holds; retrying at the next round',
-        );
-      }
-      failing = true;
+      outage.failed(error);
     }
   }
 

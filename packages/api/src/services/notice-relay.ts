@@ -1,6 +1,6 @@
 import type { SmsJob } from '@tekana/contracts';
 import { claimPendingNotices, type Database, markNoticesRelayed, purgeRelayedNotices } from '@tekana/db';
-import type { Logger } from '../ports/logger';
+import { createOutageLog, type Logger } from '../ports/logger';
 import type { SmsQueue } from '../ports/sms-queue';
 
 export type NoticeRelay = ReturnType<typeof createNoticeRelay>;
@@ -40,7 +40,10 @@ export function createNoticeRelay(deps: NoticeRelayDeps) {
   // Idle until started: services made for a CLI or a test never relay behind their caller's back.
   let started = false;
   let stopped = false;
-  let failing = false;
+  const outage = createOutageLog(deps.log, {
+    failing: 'Could not relay SMS notices; they wait in the outbox',
+    recovered: 'SMS notices are moving again',
+  });
   let lastPurge = 0;
   let timer: NodeJS.Timeout | undefined;
 
@@ -71,21 +74,14 @@ export function createNoticeRelay(deps: NoticeRelayDeps) {
         const wait = minRoundGapMs - (Date.now() - roundStarted);
         if (again && !stopped && wait > 0) await new Promise((r) => setTimeout(r, wait));
       } while (again);
-      if (failing) deps.log.info({}, 'SMS notices are moving again');
-      failing = false;
+      outage.worked();
       if (Date.now() - lastPurge > PURGE_EVERY_MS) {
         lastPurge = Date.now();
         await deps.database.transact((run) => purgeRelayedNotices(run, keepRelayedSeconds));
       }
     } catch (error) {
-      // Once per outage, and never the texts (they hold balances): the notices wait in the outbox.
-      if (!failing) {
-        deps.log.warn(
-          { err: { message: error instanceof Error ? error.message : String(error) } },
-          'Could not relay SMS notices; they wait in the outbox',
-        );
-      }
-      failing = true;
+      // Never the texts (they hold balances): the notices wait in the outbox.
+      outage.failed(error);
     }
   }
 
