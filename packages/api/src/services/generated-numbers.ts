@@ -28,9 +28,13 @@ export function makeReferenceNumber(
   now: Date,
   random: (bytes: number) => Buffer = pooledRandomBytes,
 ): string {
-  const time = now.toISOString().replace(/\D/g, '').slice(2, 17);
-  const suffix = [...random(8)].map((byte) => READABLE[byte % 32]).join('');
-  return `TX${time}${suffix}`;
+  return referencesAt(now, random)();
+}
+
+/** References of postings made at `now` (a batch's, which all share its time): the time written once. */
+export function referencesAt(now: Date, random: (bytes: number) => Buffer = pooledRandomBytes): () => string {
+  const prefix = `TX${now.toISOString().replace(/\D/g, '').slice(2, 17)}`;
+  return () => prefix + [...random(8)].map((byte) => READABLE[byte % 32]).join('');
 }
 
 /** Runs `attempt` again while it fails on the named unique constraint: for generated numbers that clash. */

@@ -28,7 +28,7 @@ import {
 import type { Clock } from '../ports/clock';
 import { ownersIn, toTransaction, transactionFor } from './api-rows';
 import { auditEntry } from './audit';
-import { makeReferenceNumber } from './generated-numbers';
+import { makeReferenceNumber, referencesAt } from './generated-numbers';
 import { outboxNoticesFor } from './ledger-notices';
 import { createLimitPeriods } from './limit-periods';
 import { limitGiveBack } from './limit-usage';
@@ -79,11 +79,10 @@ function bulkItem(actor: Actor, result: PostingResult): TransactionBulkItem {
 
 /** Posting and reversal: the only code that moves money (README, "The posting engine"). */
 export function createLedgerService(deps: LedgerDeps) {
-  const newReference = () => makeReferenceNumber(deps.clock.now());
   const limitPeriods = createLimitPeriods(deps.limitsTimeZone);
   const engine = createPostingEngine({
     database: deps.database,
-    newReference,
+    newReferences: referencesAt,
     clock: deps.clock,
     limitPeriods,
     onNoticesCommitted: deps.wakeNoticeRelay,
@@ -165,11 +164,12 @@ export function createLedgerService(deps: LedgerDeps) {
               throw new Error('reverse: a row of the original is missing');
             const refusal = reversalRefusal(original, debited);
             if (refusal) throw new DomainError(refusal.code, refusal.message);
+            const postedAt = deps.clock.now();
             const reversal = await writePosting(
               run,
               {
                 id: randomUUID(),
-                referenceNumber: newReference(),
+                referenceNumber: makeReferenceNumber(postedAt),
                 externalReferenceNumber: reversalReferenceOf(original.id),
                 requestHash: reversalFingerprint(actor, original.id),
                 transactionTypeId: original.transactionTypeId,
@@ -182,7 +182,7 @@ export function createLedgerService(deps: LedgerDeps) {
                 statusMessage: input.statusMessage ?? `Reversal of ${original.referenceNumber}`,
                 reversalOf: original.id,
               },
-              deps.clock.now(),
+              postedAt,
             );
             debited.currentBalance = reversal.debitedWalletBalance;
             credited.currentBalance = reversal.creditedWalletBalance;

@@ -4,7 +4,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestbed, outcomeOf, posting, type Testbed } from '../../test/ledger-testbed';
 import { systemClock } from '../ports/clock';
-import { makeReferenceNumber } from './generated-numbers';
+import { referencesAt } from './generated-numbers';
 import { createLimitPeriods } from './limit-periods';
 import { createPostingEngine } from './posting-engine';
 import { requestFingerprint } from './request-fingerprint';
@@ -221,7 +221,7 @@ describe('a database that stops answering', () => {
     const bob = await bed.fundedCustomer(0);
     const engine = createPostingEngine({
       database,
-      newReference: () => makeReferenceNumber(new Date()),
+      newReferences: referencesAt,
       clock: systemClock,
       limitPeriods: createLimitPeriods('Africa/Kigali'),
       maxWaitingPostings: 3,

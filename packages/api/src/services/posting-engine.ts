@@ -33,7 +33,8 @@ export type PostingEngine = ReturnType<typeof createPostingEngine>;
 
 export type PostingEngineDeps = {
   database: Database;
-  newReference: () => string;
+  /** The references of postings made at a batch's time. */
+  newReferences: (postedAt: Date) => () => string;
   /** Dates each batch's postings: the time their limits per period count them at. */
   clock: Clock;
   /** The days and months of the limits' time zone. */
@@ -156,7 +157,11 @@ export function createPostingEngine(deps: PostingEngineDeps) {
         readLimitUsage(run, debitedIds, postedAt, periodStartsOf(windows)),
       ]);
       const limits = usage.length > 0 ? createLimitUsage(usage, windows) : undefined;
-      const plan = planBatch(entries, { transactionTypes, wallets, earlier, limits }, deps.newReference);
+      const plan = planBatch(
+        entries,
+        { transactionTypes, wallets, earlier, limits },
+        deps.newReferences(postedAt),
+      );
       if (plan.postings.length > 0) {
         // The writes (each checking the wallets it changes against the plan) and COMMIT, in one round trip: a
         // failed write or check turns the COMMIT into a ROLLBACK. The wallets stay locked for this trip only.
