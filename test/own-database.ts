@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createDatabase } from '../packages/db/src/client';
@@ -42,4 +45,15 @@ export async function createOwnDatabase(options: OwnDatabaseOptions = {}): Promi
       }
     },
   };
+}
+
+export type OwnDataDir = { dataDir: string; remove(): void };
+
+/**
+ * A fresh, empty directory of the caller's own for an embedded PGlite (`createDatabase({ dataDir })`):
+ * the embedded twin of `createOwnDatabase`. `remove` deletes it; close its database first.
+ */
+export function createOwnDataDir(label: string): OwnDataDir {
+  const dataDir = mkdtempSync(join(tmpdir(), `tekana-${label}-`));
+  return { dataDir, remove: () => rmSync(dataDir, { recursive: true, force: true }) };
 }

@@ -239,3 +239,13 @@ export async function outcomeOf(call: Promise<unknown>): Promise<ErrorCode | 'OK
     throw error;
   }
 }
+
+/** The refusal a call was refused with; anything else (an answer, an unexpected error) fails the test. */
+export async function refusalOf(call: Promise<unknown>): Promise<DomainError> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof DomainError)) throw new Error(`expected a refusal, got ${String(error)}`);
+  return error;
+}

@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOwnDatabase, type OwnDatabase } from '../../../test/own-database';
+import {
+  createOwnDatabase,
+  createOwnDataDir,
+  type OwnDatabase,
+  type OwnDataDir,
+} from '../../../test/own-database';
 import { createDatabase, type Database } from './client';
 import { applyPlannedBalances } from './ledger';
 import { findFloatWallet } from './seed';
@@ -12,15 +14,15 @@ import { findFloatWallet } from './seed';
 describe.each(['postgres', 'embedded'] as const)('transact with a pipelined commit (%s)', (kind) => {
   let database: Database;
   let own: OwnDatabase | undefined;
-  let dataDir: string | undefined;
+  let ownDataDir: OwnDataDir | undefined;
 
   beforeAll(async () => {
     if (kind === 'postgres') {
       own = await createOwnDatabase({ label: 'transact', verifyLedger: false });
       database = createDatabase({ databaseUrl: own.url, dataDir: '' });
     } else {
-      dataDir = mkdtempSync(join(tmpdir(), 'tekana-transact-'));
-      database = createDatabase({ dataDir });
+      ownDataDir = createOwnDataDir('transact');
+      database = createDatabase({ dataDir: ownDataDir.dataDir });
     }
     await database.migrate();
     await database.transact((run) => run('create table probe (id integer primary key)'));
@@ -28,7 +30,7 @@ describe.each(['postgres', 'embedded'] as const)('transact with a pipelined comm
   afterAll(async () => {
     await database.close();
     await own?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    ownDataDir?.remove();
   });
 
   const probes = async () =>

@@ -1,10 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { makeAccountNumber } from '@tekana/contracts';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOwnDataDir } from '../../../test/own-database';
 import { createDatabase } from './client';
 import { writePosting } from './ledger';
 import { customers, transactions, transactionTypes, wallets, walletTypes } from './schema';
@@ -12,8 +10,8 @@ import { findFloatWallet, randomDigits } from './seed';
 import { verifyLedger } from './verify';
 
 // A database of this file's own: these tests break the ledger on purpose.
-const dataDir = mkdtempSync(join(tmpdir(), 'tekana-verify-'));
-const database = createDatabase({ dataDir });
+const own = createOwnDataDir('verify');
+const database = createDatabase({ dataDir: own.dataDir });
 const { db } = database;
 
 beforeAll(async () => {
@@ -21,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await database.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  own.remove();
 });
 
 async function openWallet() {

@@ -1,17 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createDatabase } from '@tekana/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createOwnDataDir } from '../../../../test/own-database';
 import { createTestbed, outcomeOf, posting } from '../../test/ledger-testbed';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'tekana-audit-'));
-const database = createDatabase({ dataDir });
+const own = createOwnDataDir('audit');
+const database = createDatabase({ dataDir: own.dataDir });
 
 afterAll(async () => {
   await database.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  own.remove();
 });
 
 describe('the audit log on embedded PGlite', () => {

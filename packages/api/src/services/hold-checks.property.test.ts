@@ -1,54 +1,21 @@
 import type { Actor } from '@tekana/contracts';
-import type { HoldRow, LockedWallet, TransactionTypeWithRules, WalletTypeRow } from '@tekana/db';
+import type { HoldRow, LockedWallet } from '@tekana/db';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { walletId as id, lockedWallet, transferType, walletTypeRow } from '../../test/in-memory-ledger';
 import { captureDecision, settleableHold, voidDecision } from './hold-checks';
 import { planBatch } from './posting-batch';
 import { requestFingerprint } from './request-fingerprint';
 
 // One payer and one payee in memory, placed and settled by the same pure code the server runs.
 const payer: Actor = { id: 'payer', role: 'CUSTOMER' };
-const id = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
-const personal: WalletTypeRow = {
-  id: 'type-personal',
-  code: 'PERSONAL',
-  name: 'Personal',
-  description: null,
-  minimumTransactionAmount: 1,
-  maximumTransactionAmount: 1_000_000,
-  allowNegativeBalance: false,
-  createdAt: new Date(0),
-};
-const transfer: TransactionTypeWithRules = {
-  transactionType: {
-    id: 'type-t',
-    code: 'T',
-    name: 'T',
-    description: null,
-    minimumAmount: 1,
-    maximumAmount: 1_000,
-    status: 'ACTIVE',
-    createdAt: new Date(0),
-  },
-  rules: [
-    { transactionTypeId: 'type-t', walletTypeId: personal.id, debitAllowed: true, creditAllowed: true },
-  ],
-};
+const personal = walletTypeRow('PERSONAL', false);
+const transfer = transferType([personal], 1_000);
 
+/** Wallet 0 is the payer's; wallet 1 the payee's. */
 function wallet(n: number, currentBalance: number): LockedWallet {
-  return {
-    id: id(n),
-    customerId: n === 0 ? payer.id : `owner-${n}`,
-    walletTypeId: personal.id,
-    currencyCode: 'RWF',
-    accountNumber: `10000000000${n}`,
-    currentBalance,
-    heldBalance: 0,
-    status: 'ACTIVE',
-    createdAt: new Date(0),
-    type: personal,
-    owner: { role: 'CUSTOMER', phoneNumber: `+25078000000${n}` },
-  };
+  const locked = lockedWallet(n, currentBalance, personal);
+  return n === 0 ? { ...locked, customerId: payer.id } : locked;
 }
 
 type Step =

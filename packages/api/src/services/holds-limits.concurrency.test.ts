@@ -1,7 +1,8 @@
 import { createDatabase, holds, limitUsage, transactions, verifyLedger } from '@tekana/db';
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTestbed, outcomeOf, posting, type Testbed } from '../../test/ledger-testbed';
+import { raceHoldsAndPostings, sweepHoldsMeanwhile } from '../../test/hold-race';
+import { createTestbed, type Testbed } from '../../test/ledger-testbed';
 
 // A real pool, so that holds, captures, voids, the sweep and postings truly race on the wallet's lock.
 const database = createDatabase({ databaseUrl: inject('databaseUrl'), dataDir: '', maxConnections: 20 });
@@ -32,50 +33,23 @@ describe('holds, captures, voids, expiries and postings racing under a daily lim
     const alice = await bed.fundedCustomer(1_000_000, 'RWF', walletType.code);
     const receivers = await Promise.all(Array.from({ length: 4 }, () => bed.fundedCustomer(0)));
     const to = (i: number) => receivers[i % receivers.length]?.wallet.id ?? '';
-    let sweeping = true;
-    const sweeper = (async () => {
-      while (sweeping) {
-        await bed.services.holds.expireDue(50);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    })();
-
+    const sweep = sweepHoldsMeanwhile(bed);
+    // Holds: a few expire at once; the others are captured (in full or in part), voided, or left.
     const race = (count: number, offset: number) =>
-      Promise.all(
-        Array.from({ length: count }, async (_, n) => {
-          const i = n + offset;
-          const amount = 20 + ((i * 7) % 61);
-          const input = posting('TRANSFER', alice.wallet.id, to(i), amount, bed.ref());
-          if (i % 2 === 0) return outcomeOf(bed.services.ledger.post(alice.customer, input));
-          // Holds: a few expire at once; the others are captured (in full or in part), voided, or left.
-          const placed = bed.services.ledger.post(alice.customer, {
-            ...input,
-            hold: true,
-            expiresInSeconds: i % 5 === 1 ? 1 : 600,
-          });
-          const outcome = await outcomeOf(placed);
-          if (outcome !== 'OK') return outcome;
-          const { id } = await placed;
-          const settle =
-            i % 3 === 0
-              ? bed.services.holds.capture(alice.customer, { id, amount: 1 + (i % amount) })
-              : i % 3 === 1
-                ? bed.services.holds.void(alice.customer, { id })
-                : i % 7 === 2
-                  ? bed.services.holds.capture(alice.customer, { id })
-                  : Promise.resolve();
-          const settled = await outcomeOf(settle);
-          return settled === 'HOLD_EXPIRED' ? 'OK' : settled;
-        }),
-      );
+      raceHoldsAndPostings(bed, {
+        payer: alice,
+        to,
+        amountOf: (i) => 20 + ((i * 7) % 61),
+        count,
+        offset,
+        capturesInFull: (i) => i % 7 === 2,
+      });
     const outcomes = await race(200, 0);
     // The short holds fall due; a second wave races the sweep that gives them back.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     outcomes.push(...(await race(100, 200)));
     await new Promise((resolve) => setTimeout(resolve, 1_100));
-    while ((await bed.services.holds.expireDue(50)) === 50) {}
-    sweeping = false;
-    await sweeper;
+    await sweep.stop();
 
     // Refusals by the limit are expected; anything else (a deadlock, a lost update) is not.
     expect(outcomes.filter((o) => o !== 'OK' && o !== 'LIMIT_EXCEEDED')).toEqual([]);

@@ -1,7 +1,7 @@
-import { DomainError, type LimitSetInput } from '@tekana/contracts';
+import type { LimitSetInput } from '@tekana/contracts';
 import { createDatabase, verifyLedger } from '@tekana/db';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTestbed, outcomeOf, type Testbed } from '../../test/ledger-testbed';
+import { createTestbed, outcomeOf, refusalOf, type Testbed } from '../../test/ledger-testbed';
 
 const database = createDatabase({ databaseUrl: inject('databaseUrl'), dataDir: '' });
 let bed: Testbed;
@@ -27,12 +27,8 @@ async function limitedSender(limits: Omit<LimitSetInput, 'walletTypeId'>[] = [DA
     ...sender,
     /** What the sender may still send now, read from the refusal of a posting over every limit. */
     async room() {
-      const refused = await bed.services.ledger.post(sender.customer, sender.input(99_999)).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      if (!(refused instanceof DomainError) || refused.code !== 'LIMIT_EXCEEDED')
-        throw new Error(`expected LIMIT_EXCEEDED, got ${String(refused)}`);
+      const refused = await refusalOf(bed.services.ledger.post(sender.customer, sender.input(99_999)));
+      if (refused.code !== 'LIMIT_EXCEEDED') throw new Error(`expected LIMIT_EXCEEDED, got ${refused.code}`);
       const { remainingAmount, remainingCount } = refused.details as Record<string, unknown>;
       return { remainingAmount, remainingCount };
     },

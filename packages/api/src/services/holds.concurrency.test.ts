@@ -1,6 +1,7 @@
 import { createDatabase, holds, verifyLedger } from '@tekana/db';
 import { and, eq, sum } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { raceHoldsAndPostings, sweepHoldsMeanwhile } from '../../test/hold-race';
 import { createTestbed, outcomeOf, posting, type Testbed } from '../../test/ledger-testbed';
 
 // A real pool, so that holds, postings, captures, voids and the sweep truly run at once on the row locks.
@@ -20,38 +21,15 @@ describe('holds and postings at the same time on one wallet', () => {
     const alice = await bed.fundedCustomer(balance);
     const receivers = await Promise.all(Array.from({ length: 4 }, () => bed.fundedCustomer(0)));
     const to = (i: number) => receivers[i % receivers.length]?.wallet.id ?? '';
-    let sweeping = true;
-    const sweeper = (async () => {
-      while (sweeping) {
-        await bed.services.holds.expireDue(50);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    })();
+    const sweep = sweepHoldsMeanwhile(bed);
 
-    const outcomes = await Promise.all(
-      Array.from({ length: 240 }, async (_, i) => {
-        const amount = 5 + (i % 9);
-        const input = posting('TRANSFER', alice.wallet.id, to(i), amount, bed.ref());
-        if (i % 2 === 0) return outcomeOf(bed.services.ledger.post(alice.customer, input));
-        // Holds: a few expire at once, the others are captured (in full or in part), voided, or left.
-        const placed = bed.services.ledger.post(alice.customer, {
-          ...input,
-          hold: true,
-          expiresInSeconds: i % 5 === 1 ? 1 : 600,
-        });
-        const outcome = await outcomeOf(placed);
-        if (outcome !== 'OK') return outcome;
-        const { id } = await placed;
-        const settle =
-          i % 3 === 0
-            ? bed.services.holds.capture(alice.customer, { id, amount: 1 + (i % amount) })
-            : i % 3 === 1
-              ? bed.services.holds.void(alice.customer, { id })
-              : Promise.resolve();
-        const settled = await outcomeOf(settle);
-        return settled === 'HOLD_EXPIRED' ? 'OK' : settled;
-      }),
-    );
+    // Holds: a few expire at once, the others are captured (in full or in part), voided, or left.
+    const outcomes = await raceHoldsAndPostings(bed, {
+      payer: alice,
+      to,
+      amountOf: (i) => 5 + (i % 9),
+      count: 240,
+    });
     // The short holds fall due; a second wave of postings races the sweep that voids them.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const wave = await Promise.all(
@@ -62,9 +40,7 @@ describe('holds and postings at the same time on one wallet', () => {
       ),
     );
     outcomes.push(...wave);
-    while ((await bed.services.holds.expireDue(50)) === 50) {}
-    sweeping = false;
-    await sweeper;
+    await sweep.stop();
     const due = await database.db
       .select()
       .from(holds)

@@ -1,16 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createDatabase, verifyLedger } from '@tekana/db';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createOwnDataDir } from '../../../../test/own-database';
 import { createTestbed, outcomeOf, posting } from '../../test/ledger-testbed';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'tekana-ledger-'));
-const database = createDatabase({ dataDir });
+const own = createOwnDataDir('ledger');
+const database = createDatabase({ dataDir: own.dataDir });
 
 afterAll(async () => {
   await database.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  own.remove();
 });
 
 describe('the ledger on embedded PGlite', () => {

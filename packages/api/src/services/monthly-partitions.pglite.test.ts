@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   createDatabase,
   type Database,
@@ -9,6 +6,7 @@ import {
   verifyLedger,
 } from '@tekana/db';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createOwnDataDir } from '../../../../test/own-database';
 import {
   monthStart,
   NEWEST_FIRST,
@@ -18,25 +16,25 @@ import {
 } from '../../test/ledger-at-0003';
 import { createTestbed, outcomeOf } from '../../test/ledger-testbed';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'tekana-months-'));
+const own = createOwnDataDir('months');
 let database: Database | undefined;
 
 afterAll(async () => {
   await database?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  own.remove();
 });
 
 describe('migration 0004 on embedded PGlite', () => {
   it('takes a .data/ written at 0003 into monthly partitions, with its rows, keys and lists, and keeps idempotency across months', async () => {
     // The older version's data directory: migrated to 0003, postings over three months, closed.
-    const older = await openAtMigration({ dataDir }, '0003_read_indexes');
+    const older = await openAtMigration({ dataDir: own.dataDir }, '0003_read_indexes');
     const run = older.run;
     const ledger = await writeLedgerAt0003(run);
     const rowsBefore = (await run(ROWS_AS_AT_0003)).map((r) => r.row);
     const newestFirst = (await run(NEWEST_FIRST)).map((r) => r.id);
     await older.close();
 
-    database = createDatabase({ dataDir });
+    database = createDatabase({ dataDir: own.dataDir });
     const bed = await createTestbed(database);
     const rows = await database.transact(async (again) => ({
       now: (await again(ROWS_AS_AT_0003)).map((r) => r.row),

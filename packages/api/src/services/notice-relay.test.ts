@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { SmsJob } from '@tekana/contracts';
 import { createDatabase, smsOutbox } from '@tekana/db';
 import { isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createOwnDataDir } from '../../../../test/own-database';
 import {
   createRecordingLogger,
   createRecordingSmsQueue,
@@ -16,8 +14,8 @@ import type { SmsQueue } from '../ports/sms-queue';
 import { createNoticeRelay } from './notice-relay';
 
 // A database of this file's own: a relay moves every pending notice of its database.
-const dataDir = mkdtempSync(join(tmpdir(), 'tekana-relay-'));
-const database = createDatabase({ dataDir });
+const own = createOwnDataDir('relay');
+const database = createDatabase({ dataDir: own.dataDir });
 let bed: Testbed;
 
 beforeAll(async () => {
@@ -25,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await database.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  own.remove();
 });
 
 /** A queue that records jobs by id, as BullMQ does with a job id: the same id again is not a new job. */

@@ -1,7 +1,7 @@
-import { DomainError, type LimitSetInput } from '@tekana/contracts';
+import type { LimitSetInput } from '@tekana/contracts';
 import { createDatabase, verifyLedger } from '@tekana/db';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTestbed, outcomeOf, posting, type Testbed } from '../../test/ledger-testbed';
+import { createTestbed, outcomeOf, posting, refusalOf, type Testbed } from '../../test/ledger-testbed';
 
 const database = createDatabase({ databaseUrl: inject('databaseUrl'), dataDir: '' });
 let bed: Testbed;
@@ -20,15 +20,6 @@ async function typeId(code: string) {
   const [type] = (await bed.services.transactionTypes.list({ code })).items;
   if (!type) throw new Error(`no ${code}`);
   return type.id;
-}
-
-async function refusal(call: Promise<unknown>): Promise<DomainError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof DomainError)) throw new Error(`expected a refusal, got ${String(error)}`);
-  return error;
 }
 
 describe('setting limits', () => {
@@ -78,7 +69,7 @@ describe('a daily limit', () => {
     const alice = await bed.limitedSender(10_000, [{ period: 'DAY', maxAmount: 1_000 }]);
     await alice.send(600);
     await alice.send(400);
-    const over = await refusal(alice.send(1));
+    const over = await refusalOf(alice.send(1));
     expect(over.code).toBe('LIMIT_EXCEEDED');
     // Midnight in Kigali, UTC+2.
     expect(over.details).toEqual({
@@ -94,7 +85,7 @@ describe('a daily limit', () => {
     const bob = await bed.limitedSender(10_000, [{ period: 'DAY', maxAmount: 5_000, maxCount: 2 }]);
     await bob.send(100);
     await bob.send(100);
-    expect((await refusal(bob.send(100))).details).toEqual({
+    expect((await refusalOf(bob.send(100))).details).toEqual({
       remainingAmount: 4_800,
       remainingCount: 0,
       resetsAt: '2026-03-14T22:00:00.000Z',
@@ -106,11 +97,11 @@ describe('a daily limit', () => {
     now = new Date('2026-03-14T21:59:59.999Z');
     const late = await carol.send(500);
     expect(late.createdAt).toBe('2026-03-14T21:59:59.999Z');
-    expect((await refusal(carol.send(1))).code).toBe('LIMIT_EXCEEDED');
+    expect((await refusalOf(carol.send(1))).code).toBe('LIMIT_EXCEEDED');
     now = new Date('2026-03-14T22:00:00.000Z');
     const early = await carol.send(500);
     expect(early.createdAt).toBe('2026-03-14T22:00:00.000Z');
-    expect((await refusal(carol.send(1))).details).toMatchObject({ resetsAt: '2026-03-15T22:00:00.000Z' });
+    expect((await refusalOf(carol.send(1))).details).toMatchObject({ resetsAt: '2026-03-15T22:00:00.000Z' });
   });
 });
 
@@ -122,7 +113,7 @@ describe('limits of one transaction type and of all', () => {
       { period: 'MONTH', maxAmount: 1_000 },
     ]);
     await dave.send(300, 'TRANSFER');
-    const overTransfers = await refusal(dave.send(1, 'TRANSFER'));
+    const overTransfers = await refusalOf(dave.send(1, 'TRANSFER'));
     expect(overTransfers.details).toEqual({
       remainingAmount: 0,
       remainingCount: null,
@@ -133,7 +124,7 @@ describe('limits of one transaction type and of all', () => {
     const withdraw = (amount: number) =>
       bed.services.ledger.post(bed.admin, posting('WITHDRAWAL', dave.wallet.id, float.id, amount, bed.ref()));
     await withdraw(700);
-    const overMonth = await refusal(withdraw(1));
+    const overMonth = await refusalOf(withdraw(1));
     expect(overMonth.details).toEqual({
       remainingAmount: 0,
       remainingCount: null,
@@ -142,7 +133,7 @@ describe('limits of one transaction type and of all', () => {
     });
     // The next day, transfers may go again under their own limit, but the month is spent.
     now = new Date('2026-03-21T08:00:00.000Z');
-    expect((await refusal(dave.send(1, 'TRANSFER'))).details).toMatchObject({
+    expect((await refusalOf(dave.send(1, 'TRANSFER'))).details).toMatchObject({
       resetsAt: '2026-03-31T22:00:00.000Z',
     });
   });
@@ -157,16 +148,16 @@ describe('a reversal', () => {
     ]);
     const first = await erin.send(800);
     const second = await erin.send(200);
-    expect((await refusal(erin.send(1))).code).toBe('LIMIT_EXCEEDED');
+    expect((await refusalOf(erin.send(1))).code).toBe('LIMIT_EXCEEDED');
     await bed.services.ledger.reverse(bed.admin, { id: first.id });
     await erin.send(800);
 
     // The next day: the day's limit is fresh; the month has 1,500 - 1,000 = 500 left.
     now = new Date('2026-03-17T10:00:00.000Z');
-    expect((await refusal(erin.send(501))).details).toMatchObject({ remainingAmount: 500 });
+    expect((await refusalOf(erin.send(501))).details).toMatchObject({ remainingAmount: 500 });
     // Yesterday's posting reversed today: the month gets its 200 back, today's count is untouched.
     await bed.services.ledger.reverse(bed.admin, { id: second.id });
-    expect((await refusal(erin.send(701))).details).toMatchObject({
+    expect((await refusalOf(erin.send(701))).details).toMatchObject({
       remainingAmount: 700,
       remainingCount: 2,
     });
@@ -198,7 +189,7 @@ describe('bulk postings against a limit', () => {
     const items = [400, 400, 400].map((amount) =>
       posting('TRANSFER', gus.wallet.id, gus.payee.wallet.id, amount, bed.ref()),
     );
-    const refused = await refusal(
+    const refused = await refusalOf(
       bed.services.ledger.postMany(gus.customer, { atomic: true, transactions: items }),
     );
     expect(refused.code).toBe('LIMIT_EXCEEDED');

@@ -1,8 +1,9 @@
 import type { Actor, ErrorCode } from '@tekana/contracts';
 import { DomainError } from '@tekana/contracts';
-import type { LockedWallet, TransactionTypeWithRules } from '@tekana/db';
+import type { LockedWallet } from '@tekana/db';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { lockedWallet, transferType, walletId, walletTypeRow } from '../../test/in-memory-ledger';
 import { toPostingFields } from './api-rows';
 import { type BatchPlan, type PostingGroup, type PostingRequest, planBatch } from './posting-batch';
 import { requestFingerprint } from './request-fingerprint';
@@ -12,58 +13,17 @@ const WALLETS = 4;
 const FLOAT = 3;
 const MAX_AMOUNT = 1_000;
 const admin: Actor = { id: 'admin', role: 'ADMIN' };
-const walletId = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
 const personalType = walletTypeRow('PERSONAL', false);
 const floatType = walletTypeRow('FLOAT', true);
-const transfer: TransactionTypeWithRules = {
-  transactionType: {
-    id: 'type-t',
-    code: 'T',
-    name: 'T',
-    description: null,
-    minimumAmount: 1,
-    maximumAmount: MAX_AMOUNT,
-    status: 'ACTIVE',
-    createdAt: new Date(0),
-  },
-  rules: [personalType, floatType].map((t) => ({
-    transactionTypeId: 'type-t',
-    walletTypeId: t.id,
-    debitAllowed: true,
-    creditAllowed: true,
-  })),
-};
-
-function walletTypeRow(code: string, allowNegativeBalance: boolean) {
-  return {
-    id: `type-${code}`,
-    code,
-    name: code,
-    description: null,
-    minimumTransactionAmount: 1,
-    maximumTransactionAmount: 1_000_000,
-    allowNegativeBalance,
-    createdAt: new Date(0),
-  };
-}
+const transfer = transferType([personalType, floatType], MAX_AMOUNT);
 
 function lockedWallets(balances: number[]): Map<string, LockedWallet> {
   return new Map(
     balances.map((currentBalance, n) => {
-      const float = n === FLOAT;
-      const wallet: LockedWallet = {
-        id: walletId(n),
-        customerId: `owner-${n}`,
-        walletTypeId: float ? floatType.id : personalType.id,
-        currencyCode: 'RWF',
-        accountNumber: `10000000000${n}`,
-        currentBalance,
-        heldBalance: 0,
-        status: 'ACTIVE',
-        createdAt: new Date(0),
-        type: float ? floatType : personalType,
-        owner: { role: float ? 'SYSTEM' : 'CUSTOMER', phoneNumber: `+25078000000${n}` },
-      };
+      const wallet =
+        n === FLOAT
+          ? lockedWallet(n, currentBalance, floatType, 'SYSTEM')
+          : lockedWallet(n, currentBalance, personalType);
       return [wallet.id, wallet];
     }),
   );

@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { StatementLine, WalletStatementInput } from '@tekana/contracts';
 import { createDatabase, verifyLedger } from '@tekana/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOwnDataDir } from '../../../../test/own-database';
 import { createTestbed, outcomeOf, posting, type Testbed } from '../../test/ledger-testbed';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'tekana-statements-'));
-const database = createDatabase({ dataDir });
+const own = createOwnDataDir('statements');
+const database = createDatabase({ dataDir: own.dataDir });
 let bed: Testbed;
 
 beforeAll(async () => {
@@ -15,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await database.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  own.remove();
 });
 
 const ever = (id: string): WalletStatementInput => ({
