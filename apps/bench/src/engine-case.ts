@@ -1,6 +1,7 @@
 import { createLedgerService, systemClock } from '@tekana/api';
 import { createDatabase } from '@tekana/db';
 import { transferBody } from './cases';
+import { percentile } from './percentile';
 import type { Measurement } from './report';
 import type { BenchLedger } from './seed';
 
@@ -44,12 +45,11 @@ export async function measureEngineInProcess(
   }
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   return {
     name: 'engine in process (no HTTP)',
     rate: latencies.length / seconds,
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
     peakRssMb: null,
     ok: latencies.length,
     notOk: refused,

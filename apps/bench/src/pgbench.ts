@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { track } from './children';
+import { percentile } from './percentile';
 
 export type PgbenchResult = {
   tps: number;
@@ -121,9 +122,4 @@ function readLatenciesMs(dir: string): number[] {
     }
   }
   return latencies.sort((a, b) => a - b);
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
 }

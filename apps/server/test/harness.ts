@@ -2,7 +2,17 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { type AppRouter, createAdmin } from '@tekana/api';
-import type { Customer, Page, RegisterInput, Wallet } from '@tekana/contracts';
+import type {
+  Customer,
+  Limit,
+  LimitSetInput,
+  Page,
+  RegisterInput,
+  Transaction,
+  TransactionCreateRequest,
+  Wallet,
+  WalletType,
+} from '@tekana/contracts';
 import { systemActor } from '@tekana/db';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import pino from 'pino';
@@ -11,6 +21,7 @@ import { type FakeSmsGateway, startFakeSmsGateway } from '../../../test/fake-sms
 import { createOwnDatabase } from '../../../test/own-database';
 import { loadConfig } from '../src/config';
 import { type RunningServer, startServer } from '../src/server';
+import { walletTypeLikePersonal } from './server-process';
 
 /** A fresh database of its own on the test Postgres; `drop` checks `pnpm verify`'s invariants first. */
 export { createOwnDatabase };
@@ -257,6 +268,18 @@ export type FundingAdmin = {
   customerWithWallet(balance: number, walletTypeCode?: string): Promise<SignedIn & { wallet: Wallet }>;
   /** A wallet as this admin reads it now over REST. */
   walletOf(walletId: string): Promise<Wallet>;
+  /**
+   * A customer holding `balance` on a wallet type of their own (allowed what PERSONAL is) with `limit` set
+   * on it, and a payee on PERSONAL: what a test does to that limit touches no other test.
+   */
+  limitedCustomer(balance: number, limit: Omit<LimitSetInput, 'walletTypeId'>): Promise<LimitedCustomer>;
+};
+
+export type LimitedCustomer = {
+  sender: SignedIn & { wallet: Wallet };
+  payee: SignedIn & { wallet: Wallet };
+  walletType: WalletType;
+  limit: Limit;
 };
 
 export async function fundingAdmin(server: TestServer): Promise<FundingAdmin> {
@@ -269,6 +292,18 @@ export async function fundingAdmin(server: TestServer): Promise<FundingAdmin> {
       customerWithFundedWallet(server, admin, floatRwf, balance, walletTypeCode),
     walletOf: async (walletId) =>
       (await server.rest<Wallet>('GET', `/wallets/${walletId}`, undefined, admin.token)).body.data,
+    async limitedCustomer(balance, limit) {
+      const walletType = await walletTypeLikePersonal(server.url, admin.token);
+      const body = { walletTypeId: walletType.id, ...limit };
+      const set = await server.rest<Limit>('PUT', '/limits', body, admin.token);
+      if (set.status !== 200)
+        throw new Error(`setting the limit answered ${set.status}: ${set.body.message}`);
+      const [sender, payee] = await Promise.all([
+        customerWithFundedWallet(server, admin, floatRwf, balance, walletType.code),
+        customerWithFundedWallet(server, admin, floatRwf, 0),
+      ]);
+      return { sender, payee, walletType, limit: set.body.data };
+    },
   };
 }
 
@@ -321,4 +356,47 @@ export async function customerWithFundedWallet(
     if (deposit.status !== 201) throw new Error(`the deposit answered ${deposit.status}`);
   }
   return { ...signedIn, wallet };
+}
+
+/**
+ * A posting over REST by `actor`, as given, under a fresh external reference unless `body` names one.
+ * `T` is what the envelope's data holds: the posting, or a refusal's code and details.
+ */
+export function postTransaction<T = Transaction>(
+  server: TestServer,
+  actor: { token: string },
+  body: Partial<TransactionCreateRequest>,
+): Promise<RestResponse<T>> {
+  const externalReferenceNumber = `post-${randomBytes(8).toString('hex')}`;
+  return server.rest<T>('POST', '/transactions', { externalReferenceNumber, ...body }, actor.token);
+}
+
+/** A hold captured (in full, or the `amount` the body names) or voided over REST by `actor`. */
+export function settleHold(
+  server: TestServer,
+  actor: { token: string },
+  id: string,
+  action: 'capture' | 'void',
+  body?: { amount?: number },
+): Promise<RestResponse<Transaction>> {
+  return server.rest<Transaction>('POST', `/transactions/${id}/${action}`, body, actor.token);
+}
+
+/**
+ * A posting as `token` reads it, every 200 ms until it is no longer PENDING or `timeoutMs` has passed: the
+ * last one read, for the test to check (a hold the server's sweeper should have voided by then).
+ */
+export async function waitUntilNotPending(
+  server: TestServer,
+  id: string,
+  token: string,
+  timeoutMs = 10_000,
+): Promise<Transaction | undefined> {
+  let seen: Transaction | undefined;
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    seen = (await server.rest<Transaction>('GET', `/transactions/${id}`, undefined, token)).body.data;
+    if (seen.status !== 'PENDING') break;
+  }
+  return seen;
 }

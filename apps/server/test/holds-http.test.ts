@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import type { Transaction, Wallet } from '@tekana/contracts';
+import type { Transaction, TransactionCreateRequest, Wallet } from '@tekana/contracts';
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FundingAdmin, fundingAdmin, type SignedIn, useTestServer } from './harness';
+import {
+  type FundingAdmin,
+  fundingAdmin,
+  postTransaction,
+  type SignedIn,
+  useTestServer,
+  waitUntilNotPending,
+} from './harness';
 import { expectEachNoticeOnce } from './notices';
 
 // The sweeper runs every 200 ms, so that a hold of one second is voided within the test's patience; a
@@ -17,22 +24,20 @@ beforeAll(async () => {
   ({ admin, floatRwf, customerWithWallet, walletOf } = await fundingAdmin(server));
 });
 
-async function placeHold(
+function placeHold(
   payer: SignedIn & { wallet: Wallet },
   payee: { wallet: Wallet },
   amount: number,
-  extra: Record<string, unknown> = {},
+  extra: Partial<TransactionCreateRequest> = {},
 ) {
-  const body = {
-    externalReferenceNumber: `hold-${randomBytes(8).toString('hex')}`,
+  return postTransaction(server, payer, {
     transactionTypeCode: 'TRANSFER',
     debitedWalletId: payer.wallet.id,
     creditedWalletId: payee.wallet.id,
     amount,
     hold: true,
     ...extra,
-  };
-  return server.rest<Transaction>('POST', '/transactions', body, payer.token);
+  });
 }
 
 describe('holds over REST', () => {
@@ -117,13 +122,7 @@ describe('holds over REST', () => {
   it('a hold not captured in time is voided by the server ("Hold expired"), and capture after it is 409 HOLD_EXPIRED', async () => {
     const [alice, bob] = await Promise.all([customerWithWallet(1_000), customerWithWallet(0)]);
     const hold = (await placeHold(alice, bob, 400, { expiresInSeconds: 1 })).body.data;
-    let seen: Transaction | undefined;
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      seen = (await server.rest<Transaction>('GET', `/transactions/${hold.id}`, undefined, alice.token)).body
-        .data;
-      if (seen.status !== 'PENDING') break;
-    }
+    const seen = await waitUntilNotPending(server, hold.id, alice.token, 10_000);
     expect(seen).toMatchObject({ status: 'CANCELLED', statusMessage: 'Hold expired' });
     expect(await walletOf(alice.wallet.id)).toMatchObject({ currentBalance: 1_000, availableBalance: 1_000 });
     const captured = await server.rest('POST', `/transactions/${hold.id}/capture`, undefined, alice.token);

@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Page, Transaction, TransactionType, Wallet, WalletLookup, WalletType } from '@tekana/contracts';
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { type FundingAdmin, fundingAdmin, type RestResponse, type SignedIn, useTestServer } from './harness';
+import {
+  type FundingAdmin,
+  fundingAdmin,
+  postTransaction,
+  type RestResponse,
+  type SignedIn,
+  useTestServer,
+} from './harness';
 
 // A pool as large as a production one, so that parallel requests really meet on the row locks; a
 // database of its own, so that the SMS notices of its postings reach this server's worker.
@@ -27,7 +34,7 @@ function post(
   externalReferenceNumber = ref(),
 ): Promise<RestResponse<Transaction>> {
   const body = { externalReferenceNumber, transactionTypeCode, debitedWalletId, creditedWalletId, amount };
-  return server.rest<Transaction>('POST', '/transactions', body, actor.token);
+  return postTransaction(server, actor, body);
 }
 
 /** The tRPC code and our domain code of a failed tRPC call. */

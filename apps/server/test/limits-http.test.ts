@@ -11,8 +11,9 @@ import type {
 import { TRPCClientError } from '@trpc/client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  customerWithFundedWallet,
+  type FundingAdmin,
   fundingAdmin,
+  postTransaction,
   registerAndSignIn,
   type SignedIn,
   useTestServer,
@@ -22,48 +23,21 @@ import { walletTypeLikePersonal } from './server-process';
 // A database of its own: `stop()` runs verify on exactly what the races below posted.
 const server = useTestServer({}, { ownDatabase: true });
 let admin: SignedIn;
-let float: Wallet;
+let limitedCustomer: FundingAdmin['limitedCustomer'];
 
 beforeAll(async () => {
-  ({ admin, floatRwf: float } = await fundingAdmin(server));
+  ({ admin, limitedCustomer } = await fundingAdmin(server));
 });
 
 const ref = () => `limit-${randomBytes(8).toString('hex')}`;
 
 function transfer(actor: SignedIn, from: Wallet, to: Wallet, amount: number) {
-  const body = {
-    externalReferenceNumber: ref(),
+  return postTransaction<Transaction & Partial<{ code: string } & LimitExceeded>>(server, actor, {
     transactionTypeCode: 'TRANSFER',
     debitedWalletId: from.id,
     creditedWalletId: to.id,
     amount,
-  };
-  return server.rest<Transaction & Partial<{ code: string } & LimitExceeded>>(
-    'POST',
-    '/transactions',
-    body,
-    actor.token,
-  );
-}
-
-/** A wallet type of the test's own with a limit on it, a customer holding `balance` in one, and a payee. */
-async function limitedCustomer(
-  balance: number,
-  limit: { period: 'DAY' | 'MONTH'; maxAmount?: number; maxCount?: number },
-) {
-  const walletType = await walletTypeLikePersonal(server.url, admin.token);
-  const set = await server.rest<Limit>(
-    'PUT',
-    '/limits',
-    { walletTypeId: walletType.id, ...limit },
-    admin.token,
-  );
-  expect(set.status).toBe(200);
-  const [sender, payee] = await Promise.all([
-    customerWithFundedWallet(server, admin, float, balance, walletType.code),
-    customerWithFundedWallet(server, admin, float, 0),
-  ]);
-  return { sender, payee, walletType, limit: set.body.data };
+  });
 }
 
 describe('PUT and GET /limits', () => {

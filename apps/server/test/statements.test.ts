@@ -4,12 +4,20 @@ import {
   type StatementLine,
   type Transaction,
   type TransactionBulkOutput,
+  type TransactionCreateRequest,
   type Wallet,
   type WalletStatement,
 } from '@tekana/contracts';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FundingAdmin, fundingAdmin, type SignedIn, useTestServer } from './harness';
+import {
+  type FundingAdmin,
+  fundingAdmin,
+  postTransaction,
+  type SignedIn,
+  settleHold,
+  useTestServer,
+} from './harness';
 
 const server = useTestServer();
 let admin: SignedIn;
@@ -25,13 +33,8 @@ const ms = (iso: string, plus = 0) => new Date(new Date(iso).getTime() + plus).t
 const EPOCH = '2000-01-01T00:00:00.000Z';
 const FAR = '2100-01-01T00:00:00.000Z';
 
-async function post(actor: SignedIn, body: Record<string, unknown>): Promise<Transaction> {
-  const answer = await server.rest<Transaction>(
-    'POST',
-    '/transactions',
-    { externalReferenceNumber: ref(), transactionTypeCode: 'TRANSFER', ...body },
-    actor.token,
-  );
+async function post(actor: SignedIn, body: Partial<TransactionCreateRequest>): Promise<Transaction> {
+  const answer = await postTransaction(server, actor, { transactionTypeCode: 'TRANSFER', ...body });
   if (answer.status !== 201) throw new Error(`posting answered ${answer.status}: ${answer.body.message}`);
   return answer.body.data;
 }
@@ -241,11 +244,12 @@ describe('GET /wallets/{id}/statement', () => {
 });
 
 /** Places a hold: a PENDING posting dated now, which moves nothing until captured. */
-const hold = (actor: SignedIn, body: Record<string, unknown>) => post(actor, { ...body, hold: true });
+const hold = (actor: SignedIn, body: Partial<TransactionCreateRequest>) =>
+  post(actor, { ...body, hold: true });
 
 async function settle(actor: SignedIn, held: Transaction, how: 'capture' | 'void', amount?: number) {
   const body = amount === undefined ? undefined : { amount };
-  const answer = await server.rest<Transaction>('POST', `/transactions/${held.id}/${how}`, body, actor.token);
+  const answer = await settleHold(server, actor, held.id, how, body);
   if (answer.status !== 200) throw new Error(`${how} answered ${answer.status}: ${answer.body.message}`);
   return answer.body.data;
 }

@@ -1,3 +1,5 @@
+import { percentile } from '../percentile';
+
 /** One request of a read: a GET path under the origin, and whose token it carries. */
 export type ReadRequest = { path: string; token: string };
 
@@ -25,7 +27,7 @@ export async function measureRead(
   const { latencies, errors, firstError } = await run(origin, next, options.concurrency, options.seconds);
   const elapsed = (performance.now() - began) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => round(latencies[Math.max(0, Math.ceil(q * latencies.length) - 1)] ?? Number.NaN);
+  const at = (q: number) => round(percentile(latencies, q));
   return {
     requests: latencies.length,
     perSecond: Math.round(latencies.length / elapsed),

@@ -54,9 +54,10 @@ function window(span: { from: Date; to: Date }, days: number) {
 
 /**
  * Every read a user triggers: the admin's lookups and lists (random seeded customers and postings), and
- * the seeded customer's own (the hot merchant, whose MERCHANT wallet has the longest history).
+ * the seeded customer's own (the hot merchant, whose MERCHANT wallet has the longest history). `deep` is
+ * the cursor reached in that wallet and the steps it took, which its read is named after.
  */
-export function reads(samples: Samples, tokens: Tokens, deepCursor: string): Read[] {
+export function reads(samples: Samples, tokens: Tokens, deep: { cursor: string; steps: number }): Read[] {
   const admin = (path: () => string) => () => ({ path: `/api/v1${path()}`, token: tokens.admin });
   const customer = (path: () => string) => () => ({ path: `/api/v1${path()}`, token: tokens.customer });
   const someone = () => pick(samples.customers);
@@ -88,8 +89,8 @@ export function reads(samples: Samples, tokens: Tokens, deepCursor: string): Rea
     { name: "a customer's wallets", next: customer(() => '/wallets') },
     { name: "a wallet's transactions, first page", next: customer(() => `/transactions?walletId=${wallet}`) },
     {
-      name: "a wallet's transactions, after 1,000 cursor steps",
-      next: customer(() => `/transactions?walletId=${wallet}&cursor=${q(deepCursor)}`),
+      name: `a wallet's transactions, after ${deep.steps.toLocaleString('en-US')} cursor steps`,
+      next: customer(() => `/transactions?walletId=${wallet}&cursor=${q(deep.cursor)}`),
     },
     { name: "a customer's transactions, newest first", next: customer(() => '/transactions') },
     {

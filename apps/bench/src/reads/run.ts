@@ -76,7 +76,7 @@ async function main(): Promise<number> {
 
     const load = loadavg()[0] ?? 0;
     const results: Record<string, Figures> = {};
-    for (const read of reads(samples, tokens, deep.cursor)) {
+    for (const read of reads(samples, tokens, deep)) {
       say(`${read.name}: ${config.BENCH_READS_CONCURRENCY} readers for ${config.BENCH_READS_SECONDS} s`);
       const cpuBefore = cpuSeconds(server.child.pid);
       const figures = await measureRead(server.origin, read.next, {
