@@ -21,7 +21,7 @@ import { type FakeSmsGateway, startFakeSmsGateway } from '../../../test/fake-sms
 import { createOwnDatabase } from '../../../test/own-database';
 import { loadConfig } from '../src/config';
 import { type RunningServer, startServer } from '../src/server';
-import { walletTypeLikePersonal } from './server-process';
+import { walletTypeLikePersonal } from './rest-client';
 
 /** A fresh database of its own on the test Postgres; `drop` checks `pnpm verify`'s invariants first. */
 export { createOwnDatabase };

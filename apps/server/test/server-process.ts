@@ -2,21 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createAdmin } from '@tekana/api';
-import type {
-  Customer,
-  Transaction,
-  TransactionCreateInput,
-  TransactionType,
-  Wallet,
-  WalletType,
-} from '@tekana/contracts';
+import type { Customer, Transaction, TransactionCreateInput, Wallet } from '@tekana/contracts';
 import { createDatabase, systemActor } from '@tekana/db';
 import { inject } from 'vitest';
 import type { FakeSmsGateway } from '../../../test/fake-sms-gateway';
 import { newCustomerInput, repoRoot } from './harness';
+import { type Envelope, rest, walletTypeLikePersonal } from './rest-client';
 import { freePort, type SpawnedProcess, spawnCommand, waitForHealth } from './spawned-process';
 
-export type Envelope<T = unknown> = { status: number; message: string; data: T; token?: string };
+// Over REST against any server; kept importable from here, where the process tests look for them.
+export { type Envelope, rest, walletTypeLikePersonal };
 
 // By path: from another working folder, `--import tsx` would look for tsx there.
 const tsxLoader = createRequire(import.meta.url).resolve('tsx');
@@ -71,25 +66,6 @@ export async function startServerProcess(env: Record<string, string>, port?: num
     throw error;
   }
   return { ...server, base };
-}
-
-export async function rest<T>(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  token?: string,
-): Promise<{ status: number; body: Envelope<T> }> {
-  const headers: Record<string, string> = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(15_000),
-  });
-  return { status: response.status, body: (await response.json()) as Envelope<T> };
 }
 
 /** An admin, made as `pnpm admin:create` makes one, signed in with the OTP the gateway received. */
@@ -169,35 +145,4 @@ export function postTransaction(
     channelType: 'APP',
   };
   return rest<Transaction>(base, 'POST', '/transactions', body, token);
-}
-
-/**
- * A wallet type of the caller's own, allowed what PERSONAL is (deposits in, withdrawals out, transfers both
- * ways, payments out), made over REST by an admin: what a test sets on it, such as a limit, touches no other test.
- */
-export async function walletTypeLikePersonal(base: string, token: string): Promise<WalletType> {
-  const code = `W_${randomBytes(5).toString('hex').toUpperCase()}`;
-  const body = { code, name: code, minimumTransactionAmount: 1, maximumTransactionAmount: 10_000_000 };
-  const created = await rest<WalletType>(base, 'POST', '/walletTypes', body, token);
-  if (created.status !== 201) throw new Error(`creating a wallet type answered ${created.status}`);
-  const allowed = {
-    DEPOSIT: [false, true],
-    WITHDRAWAL: [true, false],
-    TRANSFER: [true, true],
-    PAYMENT: [true, false],
-  };
-  for (const [typeCode, [debitAllowed, creditAllowed]] of Object.entries(allowed)) {
-    const types = await rest<{ items: TransactionType[] }>(
-      base,
-      'GET',
-      `/transactionTypes?code=${typeCode}`,
-      undefined,
-      token,
-    );
-    const transactionTypeId = types.body.data.items[0]?.id;
-    const rule = { transactionTypeId, walletTypeId: created.body.data.id, debitAllowed, creditAllowed };
-    const set = await rest(base, 'PUT', '/rules', rule, token);
-    if (set.status !== 200) throw new Error(`setting a rule answered ${set.status}`);
-  }
-  return created.body.data;
 }
