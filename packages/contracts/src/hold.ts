@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { bodyInteger, idSchema, positiveAmountSchema, statusMessageInput } from './common';
 
 /** A hold not captured or voided within this many seconds is voided by the server (README, "Holds"). */
-export const DEFAULT_HOLD_SECONDS = 900;
+const DEFAULT_HOLD_SECONDS = 900;
 /** At least a second (tests use that); at most a week, which outlasts any checkout or fuel pump. */
-export const MIN_HOLD_SECONDS = 1;
-export const MAX_HOLD_SECONDS = 7 * 24 * 3600;
+const MIN_HOLD_SECONDS = 1;
+const MAX_HOLD_SECONDS = 7 * 24 * 3600;
 
 /** A strict body integer, like the amounts: trpc-to-openapi would coerce a bare z.number() of a REST body ("5" → 5). */
 export const holdExpirySchema = bodyInteger(

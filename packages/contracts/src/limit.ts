@@ -5,7 +5,7 @@ import { paginationInput } from './pagination';
 
 /** The periods a limit counts over: a calendar day or month in the limits' time zone (LIMITS_TIME_ZONE). */
 export const LIMIT_PERIODS = ['DAY', 'MONTH'] as const;
-export const limitPeriodSchema = z.enum(LIMIT_PERIODS);
+const limitPeriodSchema = z.enum(LIMIT_PERIODS);
 export type LimitPeriod = z.infer<typeof limitPeriodSchema>;
 
 /**

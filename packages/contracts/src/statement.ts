@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { amountSchema, balanceSchema, dateTimeQuery, dateTimeSchema, idSchema } from './common';
 import { paginationInput } from './pagination';
 
-export const STATEMENT_FORMATS = ['json', 'csv'] as const;
+const STATEMENT_FORMATS = ['json', 'csv'] as const;
 
 /**
  * A wallet's statement for a period, both ends inclusive: paged like the lists (`limit`, `cursor`), but

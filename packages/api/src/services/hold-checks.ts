@@ -71,10 +71,11 @@ export function captureDecision(
         : refused(refuse('HOLD_CAPTURED', `This hold was already captured, for ${hold.capturedAmount}`));
     case 'VOIDED':
       return refused(refuse('HOLD_VOIDED', 'This hold was voided: its funds are released'));
-    case 'EXPIRED':
-      return refused(refuse('HOLD_EXPIRED', 'This hold expired: its funds are released'));
   }
-  if (hold.expired) return refused(refuse('HOLD_EXPIRED', 'This hold expired: its funds are released'));
+  // Swept already, or past its time and not swept yet: the same answer.
+  if (hold.status === 'EXPIRED' || hold.expired) {
+    return refused(refuse('HOLD_EXPIRED', 'This hold expired: its funds are released'));
+  }
   const amount = requested ?? hold.amount;
   if (amount > hold.amount) {
     return refused(refuse('AMOUNT_OUT_OF_RANGE', `A capture takes at most the ${hold.amount} held`));

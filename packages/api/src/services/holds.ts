@@ -11,7 +11,6 @@ import {
   applyPlannedBalances,
   cancelHoldPostings,
   completeHoldPosting,
-  type Database,
   findDueHolds,
   findHold,
   findTransaction,
@@ -26,24 +25,17 @@ import {
   settleHolds,
   type TransactionRow,
 } from '@tekana/db';
-import type { Clock } from '../ports/clock';
 import { ownersIn, toTransaction, transactionFor } from './api-rows';
 import { auditEntry } from './audit';
 import { captureDecision, type HoldDecision, settleableHold, voidDecision } from './hold-checks';
+import type { LedgerDeps } from './ledger';
 import { outboxNoticesFor } from './ledger-notices';
 import { createLimitPeriods } from './limit-periods';
 import { limitGiveBack } from './limit-usage';
 
 export type HoldService = ReturnType<typeof createHoldService>;
-export type HoldDeps = {
-  database: Database;
-  /** Dates the audit rows of admins' captures and voids, as the ledger dates its own. */
-  clock: Clock;
-  /** The zone of the limits per period (LIMITS_TIME_ZONE): a hold released gives back to its own day and month. */
-  limitsTimeZone: string;
-  /** Told when a capture committed its notices to the outbox, so that the relay moves them at once. */
-  wakeNoticeRelay?: () => void;
-};
+/** The ledger's own: its database, clock (which dates admins' audit rows), limits' zone, and the relay to wake. */
+export type HoldDeps = Pick<LedgerDeps, 'database' | 'clock' | 'limitsTimeZone' | 'wakeNoticeRelay'>;
 
 /**
  * Capture, void and expiry of holds (README, "Holds"). Holds are placed by the posting engine, as

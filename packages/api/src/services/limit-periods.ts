@@ -97,7 +97,6 @@ export function createLimitPeriods(timeZone: string) {
   }
 
   return {
-    timeZone,
     windowOf,
     /** The day and the month that hold `at`. */
     windowsAt: (at: Date): Record<LimitPeriod, PeriodWindow> => ({

@@ -92,8 +92,12 @@ export function planBatch(
 ): BatchPlan {
   const typeById = new Map(snapshot.transactionTypes.map((t) => [t.transactionType.id, t]));
   const typeByCode = new Map(snapshot.transactionTypes.map((t) => [t.transactionType.code, t]));
-  const opening = new Map([...snapshot.wallets].map(([id, w]) => [id, w.currentBalance]));
-  const openingHeld = new Map([...snapshot.wallets].map(([id, w]) => [id, w.heldBalance]));
+  const opening = new Map<string, Balances>(
+    [...snapshot.wallets].map(([id, w]) => [
+      id,
+      { currentBalance: w.currentBalance, heldBalance: w.heldBalance },
+    ]),
+  );
   const posted = new Map<string, NewPosting | TransactionRow>(
     snapshot.earlier.map((row) => [row.externalReferenceNumber, row]),
   );
@@ -204,8 +208,9 @@ export function planBatch(
   const balanceChanges = new Map<string, BalanceChange>();
   const heldAfter = new Map<string, number>();
   for (const [id, wallet] of snapshot.wallets) {
-    if (wallet.heldBalance !== openingHeld.get(id)) heldAfter.set(id, wallet.heldBalance);
-    const delta = wallet.currentBalance - (opening.get(id) ?? wallet.currentBalance);
+    const before = opening.get(id) ?? wallet;
+    if (wallet.heldBalance !== before.heldBalance) heldAfter.set(id, wallet.heldBalance);
+    const delta = wallet.currentBalance - before.currentBalance;
     if (delta !== 0) balanceChanges.set(id, { delta, balance: wallet.currentBalance });
   }
   const limitUsage = snapshot.limits?.changes() ?? [];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createDatabase, verifyLedger } from '@tekana/db';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTestbed, outcomeOf, posting, type Testbed } from '../../test/ledger-testbed';
+import { createTestbed, outcomeOf, posting, refusalOf, type Testbed } from '../../test/ledger-testbed';
 import { systemClock } from '../ports/clock';
 import { referencesAt } from './generated-numbers';
 import { createLimitPeriods } from './limit-periods';
@@ -186,10 +186,7 @@ describe('postings that share a batch', () => {
       alice.customer,
       posting('TRANSFER', alice.wallet.id, carol.wallet.id, 100, bed.ref()),
     );
-    const refusal = await bulk.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
+    const refusal = await refusalOf(bulk);
     expect(refusal).toMatchObject({ code: 'INSUFFICIENT_FUNDS', details: { index: 1 } });
     expect(await outcomeOf(single)).toBe('OK');
     expect(await outcomeOf(afterIt)).toBe('OK');
