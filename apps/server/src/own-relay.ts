@@ -91,10 +91,20 @@ export function startRelayThread(config: RelayConfig, log: Logger): NoticeRelayC
     worker = thread;
   }
   const tell = (message: RelayThreadMessage) => worker?.postMessage(message);
+  let wakeQueued = false;
 
   return {
     start: spawnThread,
-    wake: () => tell('wake'),
+    // One message per turn of the loop however many batches committed in it: the relay folds wakes that
+    // come during a round into its next one anyway.
+    wake: () => {
+      if (wakeQueued) return;
+      wakeQueued = true;
+      setImmediate(() => {
+        wakeQueued = false;
+        tell('wake');
+      });
+    },
     /** Relays what is pending, then ends the thread (terminated if it does not end in time). */
     async stop() {
       stopping = true;
