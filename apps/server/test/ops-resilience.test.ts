@@ -194,6 +194,37 @@ describe('when PostgreSQL or Redis stops answering without closing the connectio
     }
   });
 
+  it('answers a CSV statement download with 503 within seconds while PostgreSQL is silent', async () => {
+    // No SMS worker here to bring an OTP: the token is signed as the server signs one.
+    const registered = await server.rest<Customer>('POST', '/customers/register', newCustomerInput());
+    const key = new TextEncoder().encode(server.env.JWT_SECRET);
+    const token = await signAccessToken(key, { id: registered.body.data.id, role: 'CUSTOMER' }, '1h');
+    const wallet = await server.rest<{ id: string }>(
+      'POST',
+      '/wallets',
+      { walletTypeCode: 'PERSONAL', currencyCode: 'RWF' },
+      token,
+    );
+    expect(wallet.status).toBe(201);
+    const period = new URLSearchParams({
+      from: '2026-01-01T00:00:00.000Z',
+      to: '2026-12-31T00:00:00.000Z',
+      format: 'csv',
+    });
+    const path = `/api/v1/wallets/${wallet.body.data.id}/statement?${period}`;
+    pgProxy.freeze();
+    try {
+      expectUnavailable(await call(server, 'GET', path, undefined, token));
+    } finally {
+      await pgProxy.restore();
+      await waitUntilReady(server);
+    }
+    // Served again once PostgreSQL answers: a download, not an envelope.
+    const again = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('content-type')).toMatch(/^text\/csv/);
+  });
+
   it('answers login with 503 within seconds while Redis is silent', async () => {
     const input = newCustomerInput();
     expect((await server.rest('POST', '/customers/register', input)).status).toBe(201);

@@ -19,5 +19,6 @@ export {
   createCallerFactory,
   type Meta,
   signedIn,
+  tooSlow,
 } from './trpc';
 export { withinMs } from './within-ms';

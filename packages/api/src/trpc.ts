@@ -88,7 +88,8 @@ export const ACCESS_ERRORS: Record<Access, readonly ErrorCode[]> = {
   admin: ['BAD_REQUEST', 'SERVICE_UNAVAILABLE', 'UNAUTHORIZED', 'FORBIDDEN'],
 };
 
-const tooSlow = () =>
+/** What a call past its deadline (`Context.deadlineMs`) is answered: 503, try again. */
+export const tooSlow = () =>
   new DomainError('SERVICE_UNAVAILABLE', 'The service is slow to answer; try again shortly');
 
 /**

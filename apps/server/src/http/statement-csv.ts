@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { signedIn, toTRPCError } from '@tekana/api';
+import { signedIn, tooSlow, toTRPCError, withinMs } from '@tekana/api';
 import {
   DomainError,
   STATEMENT_CSV_COLUMNS,
@@ -80,9 +80,12 @@ export function statementCsvHandler(createContext: CreateContext, log: Logger): 
     try {
       const ctx = signedIn(await createContext(req));
       const { actor } = ctx;
-      // Read where the caller's own recent postings are visible, as every procedure's reads are.
+      // Read where the caller's own recent postings are visible, as every procedure's reads are, and
+      // answered 503 past the request's deadline as they are, up to the download's start (its pages then
+      // come at the pace the client reads them).
       await ctx.services.readYourWrites.read(actor.id, async () => {
-        const download = await ctx.services.statements.allLines(actor, input);
+        const found = ctx.services.statements.allLines(actor, input);
+        const download = await withinMs(found, ctx.deadlineMs, tooSlow);
         await sendCsv(res, input, download, log);
       });
     } catch (error) {
