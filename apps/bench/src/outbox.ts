@@ -7,7 +7,7 @@ import postgres from 'postgres';
 export async function pendingNotices(databaseUrl: string): Promise<number> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    const [row] = await sql<{ n: string }[]>`select count(*) as n from sms_outbox where relayed_at is null`;
+    const [row] = await sql<{ n: string }[]>`select count(*) as n from sms_outbox`;
     return Number(row?.n ?? 0);
   } finally {
     await sql.end({ timeout: 5 });

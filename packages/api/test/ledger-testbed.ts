@@ -172,7 +172,10 @@ export async function createTestbed(
       }
       return walletType;
     },
-    /** The SMS notices a posting wrote to the outbox, in its own transaction, as jobs for the queue. */
+    /**
+     * The SMS notices a posting wrote to the outbox, in its own transaction, as jobs for the queue, until a
+     * relay takes them: on a database that no server's relay serves.
+     */
     async noticesOf(transactionId: string): Promise<SmsJob[]> {
       const rows = await database.db
         .select()

@@ -20,26 +20,18 @@ export async function insertNotices(run: RunSql, notices: NewOutboxNotice[]): Pr
   if (notices.length > 0) await run(INSERT_NOTICES, [JSON.stringify(notices)]);
 }
 
-// SKIP LOCKED: relays of several processes take disjoint notices instead of queueing behind each other.
-const CLAIM_PENDING = `
-  select id, transaction_id as "transactionId", kind, recipient, text from sms_outbox
-  where relayed_at is null order by id limit $1 for update skip locked`;
+// SKIP LOCKED: relays of several processes take disjoint notices instead of queueing behind each other. The
+// rows are deleted by the taking transaction: it queues them before it commits, and its rollback (the queue
+// refused them, or the relay died) leaves them in the outbox for the next round.
+const TAKE_PENDING = `
+  delete from sms_outbox where id in (
+    select id from sms_outbox order by id limit $1 for update skip locked)
+  returning id, transaction_id as "transactionId", kind, recipient, text`;
 
-/** The oldest pending notices, locked until the caller's transaction ends. */
-export async function claimPendingNotices(run: RunSql, limit: number): Promise<OutboxNotice[]> {
-  const rows = await run(CLAIM_PENDING, [limit]);
-  return rows.map((r) => ({ ...(r as Omit<OutboxNotice, 'id'>), id: Number(r.id) }));
-}
-
-const MARK_RELAYED = `update sms_outbox set relayed_at = now() where id = any($1::bigint[])`;
-
-export async function markNoticesRelayed(run: RunSql, ids: number[]): Promise<void> {
-  await run(MARK_RELAYED, [`{${ids.join(',')}}`]);
-}
-
-const PURGE_RELAYED = `delete from sms_outbox where relayed_at < now() - make_interval(secs => $1)`;
-
-/** Relayed notices are kept a while for inspection, then deleted: the queue has them. */
-export async function purgeRelayedNotices(run: RunSql, olderThanSeconds: number): Promise<void> {
-  await run(PURGE_RELAYED, [olderThanSeconds]);
+/** The oldest pending notices, oldest first, deleted by the caller's transaction (back if it rolls back). */
+export async function takePendingNotices(run: RunSql, limit: number): Promise<OutboxNotice[]> {
+  const rows = await run(TAKE_PENDING, [limit]);
+  return rows
+    .map((r) => ({ ...(r as Omit<OutboxNotice, 'id'>), id: Number(r.id) }))
+    .sort((a, b) => a.id - b.id);
 }

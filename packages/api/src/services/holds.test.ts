@@ -1,17 +1,24 @@
 import { HOLD_EXPIRED_MESSAGE, type TransactionCreateInput } from '@tekana/contracts';
-import { auditLog, createDatabase, verifyLedger } from '@tekana/db';
+import { auditLog, createDatabase, type Database, verifyLedger } from '@tekana/db';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOwnDatabase, type OwnDatabase } from '../../../../test/own-database';
 import { createTestbed, outcomeOf, posting, type Testbed } from '../../test/ledger-testbed';
 
-const database = createDatabase({ databaseUrl: inject('databaseUrl'), dataDir: '' });
+// A database of this file's own: its tests read the notices a posting leaves in the outbox, which the relay
+// of another file's server, on a shared database, would take away (and delete) first.
+let own: OwnDatabase;
+let database: Database;
 let bed: Testbed;
 
 beforeAll(async () => {
+  own = await createOwnDatabase({ label: 'holds' });
+  database = createDatabase({ databaseUrl: own.url, dataDir: '' });
   bed = await createTestbed(database);
 });
 afterAll(async () => {
-  await database.close();
+  await database?.close();
+  await own?.drop();
 });
 
 const holdOf = (input: TransactionCreateInput, expiresInSeconds?: number): TransactionCreateInput => ({

@@ -1,18 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { POSTING_REFUSALS, type PostingRefusal } from '@tekana/contracts';
-import { createDatabase, verifyLedger } from '@tekana/db';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDatabase, type Database, verifyLedger } from '@tekana/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOwnDatabase, type OwnDatabase } from '../../../../test/own-database';
 import { createTestbed, outcomeOf, posting, type Testbed } from '../../test/ledger-testbed';
 
-const database = createDatabase({ databaseUrl: inject('databaseUrl'), dataDir: '' });
+// A database of this file's own: its tests read the notices a posting leaves in the outbox, which the relay
+// of another file's server, on a shared database, would take away (and delete) first.
+let own: OwnDatabase;
+let database: Database;
 let bed: Testbed;
 const refusalsSeen = new Set<string>();
 
 beforeAll(async () => {
+  own = await createOwnDatabase({ label: 'ledger' });
+  database = createDatabase({ databaseUrl: own.url, dataDir: '' });
   bed = await createTestbed(database);
 });
 afterAll(async () => {
-  await database.close();
+  await database?.close();
+  await own?.drop();
 });
 
 /** Expects the call refused with `code`, and remembers it so the last test can check every code was produced. */

@@ -1,5 +1,5 @@
 import type { SmsJob } from '@tekana/contracts';
-import { claimPendingNotices, type Database, markNoticesRelayed, purgeRelayedNotices } from '@tekana/db';
+import { type Database, takePendingNotices } from '@tekana/db';
 import { createOutageLog, type Logger } from '../ports/logger';
 import type { SmsQueue } from '../ports/sms-queue';
 
@@ -14,8 +14,6 @@ export type NoticeRelayDeps = {
   /** How often the outbox is read without being woken (notices left by a crash, or while Redis was down). */
   pollMs?: number;
   batchSize?: number;
-  /** How long relayed notices stay in the outbox for inspection. */
-  keepRelayedSeconds?: number;
   /**
    * Under load, rounds start at most this often: wakes that come meanwhile join the next round, so the
    * relay makes a few large `addBulk`s a second instead of one small round per committed batch.
@@ -23,17 +21,15 @@ export type NoticeRelayDeps = {
   minRoundGapMs?: number;
 };
 
-const PURGE_EVERY_MS = 10 * 60_000;
-
 /**
- * Moves notices from the outbox to the SMS queue, in bulk, each under its outbox id (queued once), and
- * marks them in the same transaction that claimed them: a crash before the mark only queues them again
- * under the same ids. Several processes may relay at once; each claims its own rows.
+ * Moves notices from the outbox to the SMS queue, in bulk, each under its outbox id (queued once): the
+ * transaction that takes them deletes them and commits once the queue holds them, so a crash before that
+ * commit only queues them again under the same ids. Several processes may relay at once; each takes its own
+ * rows.
  */
 export function createNoticeRelay(deps: NoticeRelayDeps) {
   const batchSize = deps.batchSize ?? 500;
   const pollMs = deps.pollMs ?? 1_000;
-  const keepRelayedSeconds = deps.keepRelayedSeconds ?? 24 * 3600;
   const minRoundGapMs = deps.minRoundGapMs ?? 100;
   let running: Promise<void> | undefined;
   let again = false;
@@ -44,22 +40,17 @@ export function createNoticeRelay(deps: NoticeRelayDeps) {
     failing: 'Could not relay SMS notices; they wait in the outbox',
     recovered: 'SMS notices are moving again',
   });
-  let lastPurge = 0;
   let timer: NodeJS.Timeout | undefined;
 
   function relayOnce(): Promise<number> {
     return deps.database.transact(async (run) => {
-      const notices = await claimPendingNotices(run, batchSize);
+      const notices = await takePendingNotices(run, batchSize);
       if (notices.length === 0) return 0;
       await deps.smsQueue.enqueueMany(
         notices.map((n) => ({
           id: `notice-${n.id}`,
           job: { to: n.recipient, text: n.text, kind: n.kind as SmsJob['kind'] },
         })),
-      );
-      await markNoticesRelayed(
-        run,
-        notices.map((n) => n.id),
       );
       return notices.length;
     });
@@ -75,10 +66,6 @@ export function createNoticeRelay(deps: NoticeRelayDeps) {
         if (again && !stopped && wait > 0) await new Promise((r) => setTimeout(r, wait));
       } while (again);
       outage.worked();
-      if (Date.now() - lastPurge > PURGE_EVERY_MS) {
-        lastPurge = Date.now();
-        await deps.database.transact((run) => purgeRelayedNotices(run, keepRelayedSeconds));
-      }
     } catch (error) {
       // Never the texts (they hold balances): the notices wait in the outbox.
       outage.failed(error);
