@@ -32,8 +32,9 @@ export type HoldRow = {
   expired: boolean;
 };
 
-// The expiry counts from the posting's own time (`now()` is the transaction's, the same as created_at),
-// by the database's clock, so that every server agrees on it.
+// The expiry counts from the start of the posting's transaction by the database's clock (`now()`), so that
+// every server agrees on it. The posting's created_at is the ledger's clock: the same time in production,
+// a time of the test's choosing in a test that sets that clock.
 const INSERT_HOLDS = `
   with h as (
     select * from json_to_recordset($1::text::json) as h("transactionId" uuid, "debitedWalletId" uuid,

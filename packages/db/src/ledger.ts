@@ -161,15 +161,24 @@ export async function findPostingsByKeys(run: RunSql, keys: string[]): Promise<T
 
 // By id alone every month's primary key is probed once (docs/SCALE.md, "Postings by month", measures it).
 const TRANSACTION_BY_ID = `select ${TRANSACTION_COLUMNS} from transactions t where t.id = $1`;
-const LOCK_TRANSACTION = `${TRANSACTION_BY_ID} for update`;
 
-/** One posting; `lock` takes its row lock so that two reversals of it queue behind each other. */
-export async function findTransaction(
+/** One posting, by id alone. */
+export async function findTransaction(run: RunSql, id: string): Promise<TransactionRow | undefined> {
+  const [row] = await run(TRANSACTION_BY_ID, [id]);
+  return row && toTransactionRow(row);
+}
+
+// With its time, only the posting's own month is read.
+const LOCK_TRANSACTION = `
+  select ${TRANSACTION_COLUMNS} from transactions t where t.id = $1 and t.created_at = $2::timestamptz
+  for update`;
+
+/** The posting as it is now, under its row lock, so that two reversals of it queue behind each other. */
+export async function lockTransaction(
   run: RunSql,
-  id: string,
-  options: { lock: boolean },
+  posting: Pick<TransactionRow, 'id' | 'createdAt'>,
 ): Promise<TransactionRow | undefined> {
-  const [row] = await run(options.lock ? LOCK_TRANSACTION : TRANSACTION_BY_ID, [id]);
+  const [row] = await run(LOCK_TRANSACTION, [posting.id, posting.createdAt.toISOString()]);
   return row && toTransactionRow(row);
 }
 

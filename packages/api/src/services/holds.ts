@@ -73,7 +73,7 @@ export function createHoldService(deps: HoldDeps) {
 
   /** The posting as it stands, as `actor` may see it: the answer to a repeated capture or void. */
   async function standing(run: RunSql, actor: Actor, hold: HoldRow, wallets: Map<string, LockedWallet>) {
-    const row = await findTransaction(run, hold.transactionId, { lock: false });
+    const row = await findTransaction(run, hold.transactionId);
     if (!row) throw new Error('holds: the posting of a hold is missing');
     return shown(actor, row, wallets);
   }
@@ -99,7 +99,7 @@ export function createHoldService(deps: HoldDeps) {
 
   // Read only for an admin, whose actions are audited.
   const postingBefore = (run: RunSql, actor: Actor, id: string) =>
-    actor.role === 'ADMIN' ? findTransaction(run, id, { lock: false }) : Promise.resolve(undefined);
+    actor.role === 'ADMIN' ? findTransaction(run, id) : Promise.resolve(undefined);
 
   return {
     /**

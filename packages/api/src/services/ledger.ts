@@ -19,6 +19,7 @@ import {
   giveBackLimitUsage,
   insertNotices,
   insertTransactionAudits,
+  lockTransaction,
   lockWalletsInIdOrder,
   markReversed,
   PostingKeyTakenError,
@@ -149,15 +150,15 @@ export function createLedgerService(deps: LedgerDeps) {
       for (let attempt = 1; ; attempt++) {
         try {
           const reversed = await deps.database.transact(async (run) => {
-            // A posting's wallets never change, so they are read before locking: wallets first, in id
-            // order, then the original's row, the order a posting batch takes them in.
-            const unlocked = await findTransaction(run, input.id, { lock: false });
+            // A posting's wallets and time never change, so they are read before locking: wallets first, in
+            // id order, then the original's row, in its own month: the order a posting batch takes them in.
+            const unlocked = await findTransaction(run, input.id);
             if (!unlocked) throw new DomainError('NOT_FOUND', 'No such transaction');
             const locked = await lockWalletsInIdOrder(run, [
               unlocked.debitedWalletId,
               unlocked.creditedWalletId,
             ]);
-            const original = await findTransaction(run, input.id, { lock: true });
+            const original = await lockTransaction(run, unlocked);
             const debited = locked.get(unlocked.creditedWalletId);
             const credited = locked.get(unlocked.debitedWalletId);
             if (!original || !debited || !credited)
