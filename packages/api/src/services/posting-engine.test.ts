@@ -9,7 +9,7 @@ import { createLimitPeriods } from './limit-periods';
 import { createPostingEngine } from './posting-engine';
 import { requestFingerprint } from './request-fingerprint';
 
-// A pool, so that the engine's two batches in flight really run at once beside the fixtures' own queries.
+// A pool, so that the engine's batch really runs beside the fixtures' own queries and held transactions.
 const database = createDatabase({ databaseUrl: inject('databaseUrl'), dataDir: '', maxConnections: 10 });
 let bed: Testbed;
 
@@ -213,51 +213,76 @@ describe('postings that share a batch', () => {
 });
 
 describe('a database that stops answering', () => {
-  it('refuses postings past the waiting limit at once with 503, and posts the ones it accepted once it answers', async () => {
-    const alice = await bed.fundedCustomer(1_000);
-    const bob = await bed.fundedCustomer(0);
-    const engine = createPostingEngine({
-      database,
-      newReferences: referencesAt,
-      clock: systemClock,
-      limitPeriods: createLimitPeriods('Africa/Kigali'),
-      maxWaitingPostings: 3,
-    });
-    const submit = () => {
-      const input = posting('TRANSFER', alice.wallet.id, bob.wallet.id, 10, bed.ref());
-      const request = {
-        actor: alice.customer,
-        input,
-        requestHash: requestFingerprint(alice.customer, input),
+  // One batch in flight is the default; two overlap their round trips and queue on the wallets they share.
+  it.each([1, 2])(
+    'refuses postings past the waiting limit at once with 503, and posts the ones it accepted once it answers (batches in flight: %i)',
+    async (batchesInFlight) => {
+      const alice = await bed.fundedCustomer(1_000);
+      const bob = await bed.fundedCustomer(0);
+      const engine = createPostingEngine({
+        database,
+        newReferences: referencesAt,
+        clock: systemClock,
+        limitPeriods: createLimitPeriods('Africa/Kigali'),
+        maxWaitingPostings: 3,
+        ...(batchesInFlight === 1 ? {} : { batchesInFlight }),
+      });
+      const submit = () => {
+        const input = posting('TRANSFER', alice.wallet.id, bob.wallet.id, 10, bed.ref());
+        const request = {
+          actor: alice.customer,
+          input,
+          requestHash: requestFingerprint(alice.customer, input),
+        };
+        return engine.submit({ requests: [request], atomic: false });
       };
-      return engine.submit({ requests: [request], atomic: false });
-    };
-    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+      const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-    // Another transaction holds Alice's wallet: both batches in flight wait on its lock.
-    const sql = postgres(inject('databaseUrl'), { max: 1, onnotice: () => {} });
-    const holder = await heldTransaction(
-      sql,
-      (tx) => tx`select id from wallets where id = ${alice.wallet.id} for update`,
-    );
-    try {
-      const inFlight = [submit()];
-      await nextTurn();
-      inFlight.push(submit());
-      await nextTurn();
-      const waiting = [submit(), submit(), submit()];
-      expect(await outcomeOf(submit())).toBe('SERVICE_UNAVAILABLE');
+      // Another transaction holds Alice's wallet: every batch in flight waits on its lock.
+      const sql = postgres(inject('databaseUrl'), { max: 2, onnotice: () => {} });
+      let holderPid = 0;
+      const holder = await heldTransaction(sql, async (tx) => {
+        const [row] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+        holderPid = row?.pid ?? 0;
+        await tx`select id from wallets where id = ${alice.wallet.id} for update`;
+      });
+      // Behind the holder, or behind a batch that waits on it (a second waiter queues on the first).
+      const blockedBatches = async () => {
+        const [row] = await sql<{ n: number }[]>`
+          with recursive blocked(pid) as (
+            select pid from pg_stat_activity where ${holderPid}::int = any(pg_blocking_pids(pid))
+            union
+            select a.pid from pg_stat_activity a join blocked b on b.pid = any(pg_blocking_pids(a.pid))
+          )
+          select count(*)::int as n from blocked`;
+        return row?.n ?? 0;
+      };
+      try {
+        const inFlight = [];
+        for (let i = 0; i < batchesInFlight; i++) {
+          inFlight.push(submit());
+          await nextTurn();
+        }
+        const waiting = [submit(), submit(), submit()];
+        expect(await outcomeOf(submit())).toBe('SERVICE_UNAVAILABLE');
+        // As many batches as may be in flight wait on the lock; the other postings wait in the engine.
+        for (let i = 0; i < 100 && (await blockedBatches()) < batchesInFlight; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(await blockedBatches()).toBe(batchesInFlight);
 
-      holder.release();
-      await holder.done;
-      const results = (await Promise.all([...inFlight, ...waiting])).flat();
-      expect(results.map((r) => r.ok)).toEqual([true, true, true, true, true]);
-      expect(await bed.balanceOf(bob.wallet.id)).toBe(50);
-    } finally {
-      holder.release();
-      await sql.end();
-    }
-  });
+        holder.release();
+        await holder.done;
+        const results = (await Promise.all([...inFlight, ...waiting])).flat();
+        expect(results.map((r) => r.ok)).toEqual(Array(batchesInFlight + 3).fill(true));
+        expect(await bed.balanceOf(bob.wallet.id)).toBe(10 * (batchesInFlight + 3));
+      } finally {
+        holder.release();
+        await sql.end();
+      }
+    },
+  );
 });
 
 describe('a key another server takes', () => {
