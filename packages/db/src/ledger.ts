@@ -243,23 +243,6 @@ export async function insertPostings(run: RunSql, postings: NewPosting[], posted
   }
 }
 
-// One row write per wallet, however many postings of the batch touched it.
-const APPLY_BALANCE_CHANGES = `
-  update wallets w set current_balance = w.current_balance + c.delta
-  from json_to_recordset($1::text::json) as c(id uuid, delta bigint)
-  where w.id = c.id
-  returning w.id, w.current_balance as "currentBalance"`;
-
-/** Adds each wallet's net change to its balance in one statement; gives the balances after, by wallet id. */
-export async function applyBalanceChanges(
-  run: RunSql,
-  changes: Map<string, number>,
-): Promise<Map<string, number>> {
-  const deltas = [...changes].map(([id, delta]) => ({ id, delta }));
-  const rows = await run(APPLY_BALANCE_CHANGES, [JSON.stringify(deltas)]);
-  return new Map(rows.map((r) => [r.id as string, sqlMoney(r.currentBalance)]));
-}
-
 /** A wallet's net change in a batch, and the balance the batch's plan says it must end with. */
 export type BalanceChange = { delta: number; balance: number };
 
@@ -285,25 +268,24 @@ export async function applyPlannedBalances(run: RunSql, changes: Map<string, Bal
 
 /**
  * Moves `amount` from the debited to the credited wallet and records one posting with both balances
- * after it: for a single posting outside a batch (a reversal). The caller holds both wallets' locks.
+ * after it: for a single posting outside a batch (a reversal). The caller holds both wallets' locks and
+ * gives their balances as it read them under those locks; the update fails unless each ends as they say.
  */
 export async function writePosting(
   run: RunSql,
   posting: Omit<NewPosting, 'debitedWalletBalance' | 'creditedWalletBalance'>,
   postedAt: Date,
+  balancesBefore: { debited: number; credited: number },
 ): Promise<TransactionRow> {
-  const balances = await applyBalanceChanges(
+  const debitedWalletBalance = balancesBefore.debited - posting.amount;
+  const creditedWalletBalance = balancesBefore.credited + posting.amount;
+  await applyPlannedBalances(
     run,
     new Map([
-      [posting.debitedWalletId, -posting.amount],
-      [posting.creditedWalletId, posting.amount],
+      [posting.debitedWalletId, { delta: -posting.amount, balance: debitedWalletBalance }],
+      [posting.creditedWalletId, { delta: posting.amount, balance: creditedWalletBalance }],
     ]),
   );
-  const debitedWalletBalance = balances.get(posting.debitedWalletId);
-  const creditedWalletBalance = balances.get(posting.creditedWalletId);
-  if (debitedWalletBalance === undefined || creditedWalletBalance === undefined) {
-    throw new Error('writePosting: a wallet of the posting is missing');
-  }
   const row = { ...posting, debitedWalletBalance, creditedWalletBalance };
   await insertPostings(run, [row], postedAt);
   return { ...row, createdAt: postedAt };

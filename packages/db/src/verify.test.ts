@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOwnDataDir } from '../../../test/own-database';
 import { createDatabase } from './client';
-import { writePosting } from './ledger';
+import { lockWalletsInIdOrder, writePosting } from './ledger';
 import { customers, transactions, transactionTypes, wallets, walletTypes } from './schema';
 import { findFloatWallet, randomDigits } from './seed';
 import { verifyLedger } from './verify';
@@ -60,8 +60,10 @@ async function post(
   const [transactionType] = await db.select().from(transactionTypes).limit(1);
   if (!transactionType) throw new Error('not seeded');
   const ref = randomBytes(8).toString('hex');
-  return database.transact((run) =>
-    writePosting(
+  return database.transact(async (run) => {
+    const locked = await lockWalletsInIdOrder(run, [debitedWalletId, creditedWalletId]);
+    const balanceOf = (id: string) => locked.get(id)?.currentBalance ?? 0;
+    return writePosting(
       run,
       {
         id: randomUUID(),
@@ -79,8 +81,9 @@ async function post(
         reversalOf,
       },
       new Date(),
-    ),
-  );
+      { debited: balanceOf(debitedWalletId), credited: balanceOf(creditedWalletId) },
+    );
+  });
 }
 
 describe('verifyLedger', () => {

@@ -184,6 +184,7 @@ export function createLedgerService(deps: LedgerDeps) {
                 reversalOf: original.id,
               },
               postedAt,
+              { debited: debited.currentBalance, credited: credited.currentBalance },
             );
             debited.currentBalance = reversal.debitedWalletBalance;
             credited.currentBalance = reversal.creditedWalletBalance;
