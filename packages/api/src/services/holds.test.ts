@@ -226,9 +226,9 @@ describe('a hold not captured in time', () => {
     const { alice, hold } = await heldPayment(1_000, 300, 1);
     await sleep(1_100);
     expect(await outcomeOf(bed.services.holds.capture(alice.customer, { id: hold.id }))).toBe('HOLD_EXPIRED');
-    // The refusal moved nothing. (Whether the 300 are still reserved depends on the sweepers of other test
-    // files' servers, which share this database and may void the hold at any moment now.)
-    expect(await walletOf(alice.wallet.id)).toMatchObject({ currentBalance: 1_000 });
+    // The refusal moved nothing, and the 300 stay reserved until the sweep (no other file's sweeper
+    // serves this file's database).
+    expect(await walletOf(alice.wallet.id)).toMatchObject({ currentBalance: 1_000, availableBalance: 700 });
     // Other tests' holds may be due too: sweep until this one is gone.
     while ((await bed.services.holds.expireDue(100)) === 100) {}
     const [swept] = (await bed.services.transactions.list(bed.admin, { id: hold.id })).items;

@@ -18,7 +18,6 @@ describe('limits per period on embedded PGlite', () => {
     expect(database.kind).toBe('embedded');
     const alice = await bed.limitedSender(5_000, [{ period: 'DAY', maxAmount: 1_000 }]);
     const { send } = alice;
-    const _bob = alice.payee;
     // One connection: the 20 postings queue, and exactly the four that fit go through.
     const outcomes = await Promise.all(Array.from({ length: 20 }, () => outcomeOf(send(250))));
     expect(outcomes.filter((o) => o === 'OK')).toHaveLength(4);

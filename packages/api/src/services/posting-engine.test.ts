@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createDatabase, verifyLedger } from '@tekana/db';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createTestbed, outcomeOf, posting, refusalOf, type Testbed } from '../../test/ledger-testbed';
 import { systemClock } from '../ports/clock';
 import { referencesAt } from './generated-numbers';
@@ -54,10 +54,13 @@ async function ownTransferType() {
 async function heldTransaction(sql: postgres.Sql, work: (tx: postgres.TransactionSql) => Promise<unknown>) {
   let release = () => {};
   let ready = () => {};
+  let pid = 0;
   const isReady = new Promise<void>((resolve) => {
     ready = resolve;
   });
   const done = sql.begin(async (tx) => {
+    const [row] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    pid = row?.pid ?? 0;
     await work(tx);
     ready();
     await new Promise<void>((resolve) => {
@@ -65,8 +68,22 @@ async function heldTransaction(sql: postgres.Sql, work: (tx: postgres.Transactio
     });
   });
   await Promise.race([isReady, done]);
-  return { release: () => release(), done };
+  return { release: () => release(), done, pid };
 }
+
+/** How many backends wait on the transaction of backend `pid`: on it, or behind another waiter in its queue. */
+async function waitingBehind(sql: postgres.Sql, pid: number): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`
+    with recursive blocked(pid) as (
+      select pid from pg_stat_activity where ${pid}::int = any(pg_blocking_pids(pid))
+      union
+      select a.pid from pg_stat_activity a join blocked b on b.pid = any(pg_blocking_pids(a.pid))
+    )
+    select count(*)::int as n from blocked`;
+  return row?.n ?? 0;
+}
+
+const WAIT = { timeout: 10_000, interval: 20 };
 
 describe('postings that share a batch', () => {
   it('posts the transfers that fit in arrival order and refuses the one that no longer fits', async () => {
@@ -240,23 +257,10 @@ describe('a database that stops answering', () => {
 
       // Another transaction holds Alice's wallet: every batch in flight waits on its lock.
       const sql = postgres(inject('databaseUrl'), { max: 2, onnotice: () => {} });
-      let holderPid = 0;
-      const holder = await heldTransaction(sql, async (tx) => {
-        const [row] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
-        holderPid = row?.pid ?? 0;
-        await tx`select id from wallets where id = ${alice.wallet.id} for update`;
-      });
-      // Behind the holder, or behind a batch that waits on it (a second waiter queues on the first).
-      const blockedBatches = async () => {
-        const [row] = await sql<{ n: number }[]>`
-          with recursive blocked(pid) as (
-            select pid from pg_stat_activity where ${holderPid}::int = any(pg_blocking_pids(pid))
-            union
-            select a.pid from pg_stat_activity a join blocked b on b.pid = any(pg_blocking_pids(a.pid))
-          )
-          select count(*)::int as n from blocked`;
-        return row?.n ?? 0;
-      };
+      const holder = await heldTransaction(
+        sql,
+        (tx) => tx`select id from wallets where id = ${alice.wallet.id} for update`,
+      );
       try {
         const inFlight = [];
         for (let i = 0; i < batchesInFlight; i++) {
@@ -266,11 +270,12 @@ describe('a database that stops answering', () => {
         const waiting = [submit(), submit(), submit()];
         expect(await outcomeOf(submit())).toBe('SERVICE_UNAVAILABLE');
         // As many batches as may be in flight wait on the lock; the other postings wait in the engine.
-        for (let i = 0; i < 100 && (await blockedBatches()) < batchesInFlight; i++) {
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
+        await vi.waitFor(
+          async () => expect(await waitingBehind(sql, holder.pid)).toBe(batchesInFlight),
+          WAIT,
+        );
         await new Promise((resolve) => setTimeout(resolve, 100));
-        expect(await blockedBatches()).toBe(batchesInFlight);
+        expect(await waitingBehind(sql, holder.pid)).toBe(batchesInFlight);
 
         holder.release();
         await holder.done;
@@ -293,9 +298,7 @@ describe('a key another server takes', () => {
     const carols = posting('TRANSFER', carol.wallet.id, dan.wallet.id, 20, key);
     // Another server's posting under the key: written, and not committed until this test says so.
     const sql = postgres(inject('databaseUrl'), { max: 2, onnotice: () => {} });
-    let otherPid = 0;
     const otherServer = await heldTransaction(sql, async (tx) => {
-      [{ pid: otherPid }] = await tx`select pg_backend_pid() as pid`;
       const [type] = await tx`select id from transaction_types where code = 'TRANSFER'`;
       const [debited] = await tx`update wallets set current_balance = current_balance - 20
         where id = ${carol.wallet.id} returning current_balance`;
@@ -318,11 +321,7 @@ describe('a key another server takes', () => {
         posting('TRANSFER', alice.wallet.id, bob.wallet.id, 10, key),
       );
       const outcome = outcomeOf(alices);
-      for (let waiting = 0; waiting === 0; ) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        [{ waiting }] = await sql`select count(*)::int as waiting from pg_stat_activity
-          where ${otherPid}::int = any(pg_blocking_pids(pid))`;
-      }
+      await vi.waitFor(async () => expect(await waitingBehind(sql, otherServer.pid)).toBe(1), WAIT);
       otherServer.release();
       await otherServer.done;
       // Its key taken, the batch retried and found the other server's posting: another request under it.
