@@ -4,8 +4,7 @@ import { z } from 'zod';
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 /** The cases over HTTP and in process; pgbench and bare express always run, since every ratio needs them. */
-export const BENCH_CASES = ['random', 'hot', 'bulk', 'engine'] as const;
-export type BenchCase = (typeof BENCH_CASES)[number];
+const BENCH_CASES = ['random', 'hot', 'bulk', 'engine'] as const;
 
 /** The bench's settings, from the environment, checked once: nothing else in the bench reads process.env. */
 export const benchConfigSchema = z.object({

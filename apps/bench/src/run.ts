@@ -19,7 +19,7 @@ import {
   startTekanaServer,
   transferRequests,
 } from './cases';
-import { stopAllChildren } from './children';
+import { stopAllChildren, stopChild } from './children';
 import { type BenchConfig, loadBenchConfig } from './config';
 import { measureEngineInProcess } from './engine-case';
 import type { NextRequest } from './load';
@@ -176,19 +176,6 @@ async function measureTransfers(config: BenchConfig, run: Run, load: Load) {
     jwtSecret,
     smsGatewayUrl: run.smsGatewayUrl,
   };
-  say('starting the server (it migrates the database)');
-  const first = await startTekanaServer(settings, logPath(root, run.stamp, 'server-random'));
-  say(`seeding ${config.BENCH_WALLETS} PERSONAL wallets of ${FUNDING_RWF} RWF and one MERCHANT`);
-  const ledger = await seedBenchLedger(config.DATABASE_URL, config.BENCH_WALLETS, FUNDING_RWF, run.tag);
-  const ttl = 3_600 + 4 * load.durationSeconds;
-  // Signed exactly as the server signs a token after validateOtp, with the server's own secret.
-  const key = new TextEncoder().encode(jwtSecret);
-  const tokens = await Promise.all(
-    ledger.personal.map((w) => signAccessToken(key, { id: w.customerId, role: 'CUSTOMER' }, `${ttl}s`)),
-  );
-
-  const measurements: Measurement[] = [];
-  const details: Record<string, CaseDetails> = {};
   const cases = [
     {
       kind: 'random',
@@ -214,9 +201,29 @@ async function measureTransfers(config: BenchConfig, run: Run, load: Load) {
     },
   ] as const;
   const chosen = cases.filter((c) => config.BENCH_CASES.includes(c.kind));
+  say('starting the server (it migrates the database)');
+  // The first case over HTTP takes the server that migrated the database (and its log); each other case a
+  // fresh one.
+  const first = await startTekanaServer(
+    settings,
+    logPath(root, run.stamp, `server-${chosen[0]?.kind ?? 'migrate'}`),
+  );
+  say(`seeding ${config.BENCH_WALLETS} PERSONAL wallets of ${FUNDING_RWF} RWF and one MERCHANT`);
+  const ledger = await seedBenchLedger(config.DATABASE_URL, config.BENCH_WALLETS, FUNDING_RWF, run.tag);
+  const ttl = 3_600 + 4 * load.durationSeconds;
+  // Signed exactly as the server signs a token after validateOtp, with the server's own secret.
+  const key = new TextEncoder().encode(jwtSecret);
+  const tokens = await Promise.all(
+    ledger.personal.map((w) => signAccessToken(key, { id: w.customerId, role: 'CUSTOMER' }, `${ttl}s`)),
+  );
+
+  // Only the engine in process: the migrating server has nothing to serve.
+  if (chosen.length === 0) await stopChild(first.child);
+
+  const measurements: Measurement[] = [];
+  const details: Record<string, CaseDetails> = {};
   for (const c of chosen) {
     const logFile = logPath(root, run.stamp, `server-${c.kind}`);
-    // The first case takes the server that migrated the database; each other case a fresh one.
     const isFirst = c === chosen[0];
     if (!isFirst) say(`${c.name}: starting a fresh server`);
     const server = isFirst ? first : await startTekanaServer(settings, logFile);

@@ -328,7 +328,7 @@ export async function floatWallet(
  * A signed-in customer who opened an RWF wallet of their own (PERSONAL unless told), holding `balance`,
  * deposited by the admin from `float` over REST.
  */
-export async function customerWithFundedWallet(
+async function customerWithFundedWallet(
   server: TestServer,
   admin: SignedIn,
   float: Wallet,

@@ -18,7 +18,7 @@ import {
   type SignedIn,
   useTestServer,
 } from './harness';
-import { walletTypeLikePersonal } from './server-process';
+import { walletTypeLikePersonal } from './rest-client';
 
 // A database of its own: `stop()` runs verify on exactly what the races below posted.
 const server = useTestServer({}, { ownDatabase: true });

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type FakeSmsGateway, startFakeSmsGateway } from '../../../test/fake-sms-gateway';
 import { checkPatches } from '../bundle';
 import { createOwnDatabase, newCustomerInput, repoRoot } from './harness';
-import { customerWithWallet, floatWalletOf, postTransaction, productionEnv, rest } from './server-process';
+import { rest } from './rest-client';
+import { customerWithWallet, floatWalletOf, postTransaction, productionEnv } from './server-process';
 import { freePort, runTsx, type SpawnedProcess, spawnCommand, waitForHealth } from './spawned-process';
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Customer } from '@tekana/contracts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newCustomerInput } from './harness';
-import { type Envelope, rest } from './server-process';
+import { type Envelope, rest } from './rest-client';
 import {
   freePort,
   runTsx,

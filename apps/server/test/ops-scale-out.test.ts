@@ -4,13 +4,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type FakeSmsGateway, startFakeSmsGateway } from '../../../test/fake-sms-gateway';
 import { createOwnDatabase, newCustomerInput } from './harness';
 import { type Middleman, startNginx, startPgBouncer } from './proxies';
+import { rest } from './rest-client';
 import {
   adminToken,
   customerWithWallet,
   floatWalletOf,
   postTransaction,
   productionEnv,
-  rest,
   type ServerProcess,
   spawnSource,
   startServerProcess,

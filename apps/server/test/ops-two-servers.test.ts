@@ -2,17 +2,16 @@ import type { Wallet } from '@tekana/contracts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type FakeSmsGateway, startFakeSmsGateway } from '../../../test/fake-sms-gateway';
 import { createOwnDatabase } from './harness';
+import { rest, walletTypeLikePersonal } from './rest-client';
 import {
   adminToken,
   customerWithWallet,
   floatWalletOf,
   postTransaction,
   productionEnv,
-  rest,
   type ServerProcess,
   spawnSource,
   startServerProcess,
-  walletTypeLikePersonal,
 } from './server-process';
 import type { SpawnedProcess } from './spawned-process';
 

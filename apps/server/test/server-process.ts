@@ -7,11 +7,8 @@ import { createDatabase, systemActor } from '@tekana/db';
 import { inject } from 'vitest';
 import type { FakeSmsGateway } from '../../../test/fake-sms-gateway';
 import { newCustomerInput, repoRoot } from './harness';
-import { type Envelope, rest, walletTypeLikePersonal } from './rest-client';
+import { rest } from './rest-client';
 import { freePort, type SpawnedProcess, spawnCommand, waitForHealth } from './spawned-process';
-
-// Over REST against any server; kept importable from here, where the process tests look for them.
-export { type Envelope, rest, walletTypeLikePersonal };
 
 // By path: from another working folder, `--import tsx` would look for tsx there.
 const tsxLoader = createRequire(import.meta.url).resolve('tsx');

@@ -40,7 +40,8 @@ export function toEnvelope(status: number, body: unknown, meta: Meta | undefined
 /**
  * The envelope as JSON, around the JSON trpc-to-openapi answered with. A plain success wraps that text as it
  * is (`data` is the procedure's output unchanged, and a bulk answer is tens of kB to parse again for
- * nothing); the rest goes through `toEnvelope`. Text that is not JSON comes back as `undefined`.
+ * nothing: trpc-to-openapi sends JSON.stringify's text); errors and token answers go through `toEnvelope`,
+ * and come back as `undefined` when their text is not JSON.
  */
 export function envelopeJson(status: number, json: string, meta: Meta | undefined): string | undefined {
   if (status < 400 && !meta?.envelopeToken) {
