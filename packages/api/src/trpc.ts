@@ -93,8 +93,9 @@ export const tooSlow = () =>
   new DomainError('SERVICE_UNAVAILABLE', 'The service is slow to answer; try again shortly');
 
 /**
- * Every procedure's frame, one middleware (each layer of tRPC's chain copies its options: a posting paid
- * ~5 % of the server's CPU for four), from the outside in:
+ * Every procedure's frame, one middleware (each layer of tRPC's chain copies its options: four layers once
+ * cost a posting ~5 % of the server's CPU, less since the patch in README's "Dependency notes"), from the
+ * outside in:
  * - domain errors become tRPC errors, mapped in one place (`errors.ts`);
  * - read-your-writes (README, "Read replicas"): after a mutation, done or refused or cut off, its caller's
  *   reads must see it wherever they are served; recorded outside the deadline, since a committed write is
