@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config';
@@ -16,10 +16,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   try {
     // Inside the try: a failure to build the app must still release the database and Redis connections.
     const http = createApp(config, runtime, log);
-    const app = http.app;
     drain = http.drain;
     server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(s)));
+      const s = createServer(http.handle);
+      s.once('error', reject);
+      s.listen(config.PORT, config.HOST, () => {
+        s.off('error', reject);
+        resolve(s);
+      });
     });
     server.on('clientError', answerClientError);
   } catch (error) {

@@ -163,6 +163,27 @@ describe('structured logs', () => {
     expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('carry the same id, path and metrics label for the REST API, which is served without express', async () => {
+    const answer = await send('GET', '/api/v1/customers/me', {
+      headers: { 'x-request-id': 'ops-http-rest-7' },
+    });
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get('x-request-id')).toBe('ops-http-rest-7');
+    expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(requestLog('ops-http-rest-7')).toMatchObject({
+      req: { method: 'GET', path: '/api/v1/customers/me' },
+      res: { statusCode: 401 },
+    });
+    // Mounted as express mounted it: any case, and labelled by the mount point.
+    const shouted = await send('GET', '/API/V1/customers/me');
+    expect(shouted.status).toBe(401);
+    expect(shouted.json()).toMatchObject({ status: 401, data: { code: 'UNAUTHORIZED' } });
+    const metrics = await send('GET', '/metrics');
+    expect(metrics.text).toMatch(
+      /^http_request_duration_seconds_count\{[^}]*route="\/api\/v1",status="401"[^}]*\} \d+/m,
+    );
+  });
+
   it('are JSON lines that never hold a password, an OTP or a token', async () => {
     const input = newCustomerInput({ password: 'pass-phrase-for-the-logs-77' });
     const from = logLines.length;

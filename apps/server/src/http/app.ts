@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
 import { appRouter, type Context, withinMs } from '@tekana/api';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
-import express, { type Express, type Request, type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import proxyAddr from 'proxy-addr';
 import type { Config } from '../config';
 import type { Runtime } from '../runtime';
 import { createDocsRouter } from './docs';
@@ -14,12 +17,20 @@ import { STATEMENT_PATH, statementCsvHandler } from './statement-csv';
 
 // A readiness probe must answer promptly even when a dependency hangs.
 const READY_CHECK_MS = 2_000;
+const REST_PREFIX = '/api/v1';
+// As express mounts `app.use(REST_PREFIX, ...)`: any case, then a slash, a query or the end.
+const REST_MOUNT = /^\/api\/v1(?=[/?]|$)/i;
 
+/**
+ * The HTTP server's request listener: the concerns of every request (request id, security headers, CORS,
+ * the access log, metrics) applied once, then the REST API at /api/v1 served without express, and every
+ * other route (tRPC, the statement's CSV download, the docs, health and metrics) by express.
+ */
 export function createApp(
   config: Config,
   runtime: Runtime,
   log: Logger,
-): { app: Express; drain(): Promise<void> } {
+): { handle: RequestListener; drain(): Promise<void> } {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
@@ -34,9 +45,9 @@ export function createApp(
     (req as Request & { id: string }).id = id;
     next();
   };
-  app.use(requestId, securityHeaders(), ...corsFor(config.CORS_ORIGINS));
+  const everyRequest: RequestHandler[] = [requestId, securityHeaders(), ...corsFor(config.CORS_ORIGINS)];
   if (log.isLevelEnabled('info')) {
-    app.use(
+    everyRequest.push(
       pinoHttp({
         logger: log,
         genReqId: (req) => (req as typeof req & { id: string }).id,
@@ -53,7 +64,7 @@ export function createApp(
       }),
     );
   }
-  app.use(metrics.observe);
+  everyRequest.push(metrics.observe);
 
   const createContext = async (req: Request): Promise<Context> => {
     const header = req.headers.authorization;
@@ -76,7 +87,9 @@ export function createApp(
     (req, res, next) => {
       const work = Promise.resolve(handler(req, res, next));
       inFlight.add(work);
-      void work.finally(() => inFlight.delete(work));
+      const done = () => inFlight.delete(work);
+      // Settled either way; a failure stays the caller's to answer (express, or `serveRest` below).
+      work.then(done, done);
       return work;
     };
 
@@ -99,7 +112,9 @@ export function createApp(
     tracked(statementCsvHandler(createContext, log)),
   );
   const rest = createRestHandlers(createContext, log);
-  app.use('/api/v1', rest.prepare, tracked(rest.adapter));
+  const restAdapter = tracked(rest.adapter);
+  // Only what express hands on from the CSV route (a statement without format=csv) comes here.
+  app.use(REST_PREFIX, rest.prepare, restAdapter);
 
   // The document never changes while the process runs: serialized once (about 200 kB), not per request.
   const openApiJson = JSON.stringify(createOpenApiDocument('1.0.0'));
@@ -126,8 +141,100 @@ export function createApp(
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use((_req, res) => {
-    res.status(404).json({ status: 404, message: 'Not found', data: { code: 'NOT_FOUND' } });
-  });
-  return { app, drain: () => Promise.allSettled([...inFlight]).then(() => undefined) };
+  app.use((_req, res) => notFound(res));
+
+  /**
+   * The REST API without express: its application and router cost about a quarter of the server's CPU per
+   * posting (docs/SCALE.md), and the REST adapter needs nothing of them but what is set here, each as
+   * express sets it: the mount (`req.url` without the prefix, `req.baseUrl`), the client's address under
+   * the same `trust proxy` setting, and the query parsed by express's default ("simple") parser.
+   */
+  const trustProxy = app.get('trust proxy fn');
+  const statementRoute = new RegExp(
+    `^${REST_PREFIX}${STATEMENT_PATH.replace(/\./g, '\\.').replace('{id}', '[^/?]+')}/?(?:\\?|$)`,
+    'i',
+  );
+  const serveRest = (req: RestRequest, res: RestResponse) => {
+    req.originalUrl = req.url;
+    const mounted = req.url.replace(REST_MOUNT, '');
+    req.url = mounted.startsWith('/') ? mounted : `/${mounted}`;
+    req.baseUrl = REST_PREFIX;
+    req.ip = proxyAddr(req, trustProxy);
+    res.locals = {};
+    asExpress(rest.prepare)(req, res, () => {
+      // After `prepare`, which renames the old snake_case filters in the URL.
+      req.query = parseQuery(req.url.split('?')[1] ?? '');
+      Promise.resolve(asExpress(restAdapter)(req, res, () => notFound(res))).catch((error: unknown) =>
+        failed(error, res),
+      );
+    });
+  };
+
+  const failed = (error: unknown, res: ServerResponse) => {
+    log.error({ err: error }, 'request failed before its route');
+    if (res.headersSent) return void res.destroy();
+    res.statusCode = 500;
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.end(JSON.stringify({ status: 500, message: 'Internal error', data: { code: 'INTERNAL' } }));
+  };
+
+  const route = (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    // The statement's GET goes through express's CSV route (format=csv), which hands the rest on.
+    const csvRoute = (req.method === 'GET' || req.method === 'HEAD') && statementRoute.test(url);
+    if (REST_MOUNT.test(url) && !csvRoute) serveRest(req as RestRequest, res as RestResponse);
+    else app(req, res);
+  };
+  const handle: RequestListener = (req, res) =>
+    inOrder(
+      everyRequest,
+      req,
+      res,
+      () => route(req, res),
+      (error) => failed(error, res),
+    );
+  return { handle, drain: () => Promise.allSettled([...inFlight]).then(() => undefined) };
+}
+
+/** What the REST handlers and the access log read beyond node's, set by `serveRest` as express would. */
+type RestRequest = IncomingMessage & {
+  url: string;
+  originalUrl: string;
+  baseUrl: string;
+  ip: string;
+  query: unknown;
+};
+type RestResponse = ServerResponse & { locals: Record<string, unknown> };
+
+/** The answer to a path no route serves. */
+function notFound(res: ServerResponse) {
+  res.statusCode = 404;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify({ status: 404, message: 'Not found', data: { code: 'NOT_FOUND' } }));
+}
+
+/** An express middleware called on node's request and response, which it reads no more of. */
+const asExpress = (handler: RequestHandler) =>
+  handler as unknown as (req: IncomingMessage, res: ServerResponse, next: () => void) => unknown;
+
+/** Runs connect-style middlewares one after the other, as express would, then `last`. */
+function inOrder(
+  handlers: RequestHandler[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  last: () => void,
+  fail: (error: unknown) => void,
+) {
+  let index = 0;
+  const next = (error?: unknown) => {
+    if (error) return fail(error);
+    const handler = handlers[index++];
+    if (!handler) return last();
+    try {
+      asExpress(handler)(req, res, next);
+    } catch (thrown) {
+      fail(thrown);
+    }
+  };
+  next();
 }

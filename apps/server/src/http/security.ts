@@ -1,6 +1,7 @@
 import cors from 'cors';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
+import vary from 'vary';
 
 /**
  * helmet's headers on every answer. Its default Content-Security-Policy already lets Swagger UI at /docs
@@ -21,8 +22,9 @@ export function corsFor(origins: string[]): RequestHandler[] {
   if (origins.length === 0) return [];
   const allowed = new Set(origins);
   // The answer depends on Origin even when it carries no CORS header: caches must keep them apart.
+  // `vary` as express's own `res.vary` does it: these run ahead of express too (app.ts).
   const varyOnOrigin: RequestHandler = (_req, res, next) => {
-    res.vary('Origin');
+    vary(res, 'Origin');
     next();
   };
   return [
