@@ -163,7 +163,7 @@ describe('structured logs', () => {
     expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('carry the same id, path and metrics label for the REST API, which is served without express', async () => {
+  it('carry the same id, path and metrics label for the APIs, which are served without express', async () => {
     const answer = await send('GET', '/api/v1/customers/me', {
       headers: { 'x-request-id': 'ops-http-rest-7' },
     });
@@ -178,10 +178,25 @@ describe('structured logs', () => {
     const shouted = await send('GET', '/API/V1/customers/me');
     expect(shouted.status).toBe(401);
     expect(shouted.json()).toMatchObject({ status: 401, data: { code: 'UNAUTHORIZED' } });
+    // tRPC too: the procedure by its path, a batch by its comma-separated paths, labelled by the mount.
+    const trpc = await send('GET', '/trpc/customer.me', { headers: { 'x-request-id': 'ops-http-trpc-8' } });
+    expect(trpc.status).toBe(401);
+    // Found, then refused (a procedure missed would be NOT_FOUND).
+    expect(trpc.json()).toMatchObject({ error: { data: { code: 'UNAUTHORIZED' } } });
+    expect(requestLog('ops-http-trpc-8')).toMatchObject({ req: { path: '/trpc/customer.me' } });
+    const batch = await send('GET', '/trpc/customer.me,customer.me?batch=1&input={}');
+    expect(batch.json()).toMatchObject([
+      { error: { data: { code: 'UNAUTHORIZED' } } },
+      { error: { data: { code: 'UNAUTHORIZED' } } },
+    ]);
     const metrics = await send('GET', '/metrics');
-    expect(metrics.text).toMatch(
-      /^http_request_duration_seconds_count\{[^}]*route="\/api\/v1",status="401"[^}]*\} \d+/m,
-    );
+    for (const route of ['\\/api\\/v1', '\\/trpc'])
+      expect(metrics.text).toMatch(
+        new RegExp(
+          `^http_request_duration_seconds_count\\{[^}]*route="${route}",status="401"[^}]*\\} \\d+`,
+          'm',
+        ),
+      );
   });
 
   it('are JSON lines that never hold a password, an OTP or a token', async () => {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { appRouter, type Context, withinMs } from '@tekana/api';
-import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import type { TRPCError } from '@trpc/server';
+import { internal_exceptionHandler, nodeHTTPRequestHandler } from '@trpc/server/adapters/node-http';
 import express, { type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -18,13 +19,15 @@ import { STATEMENT_PATH, statementCsvHandler } from './statement-csv';
 // A readiness probe must answer promptly even when a dependency hangs.
 const READY_CHECK_MS = 2_000;
 const REST_PREFIX = '/api/v1';
-// As express mounts `app.use(REST_PREFIX, ...)`: any case, then a slash, a query or the end.
+const TRPC_PREFIX = '/trpc';
+// As express mounts a path: any case, then a slash, a query or the end.
 const REST_MOUNT = /^\/api\/v1(?=[/?]|$)/i;
+const TRPC_MOUNT = /^\/trpc(?=[/?]|$)/i;
 
 /**
  * The HTTP server's request listener: the concerns of every request (request id, security headers, CORS,
- * the access log, metrics) applied once, then the REST API at /api/v1 served without express, and every
- * other route (tRPC, the statement's CSV download, the docs, health and metrics) by express.
+ * the access log, metrics) applied once, then the APIs (REST at /api/v1, tRPC at /trpc) served without
+ * express, and every other route (the statement's CSV download, the docs, health and metrics) by express.
  */
 export function createApp(
   config: Config,
@@ -66,7 +69,7 @@ export function createApp(
   }
   everyRequest.push(metrics.observe);
 
-  const createContext = async (req: Request): Promise<Context> => {
+  const createContext = async (req: ApiRequest | Request): Promise<Context> => {
     const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     const verified = token ? await runtime.services.auth.verifyToken(token) : null;
@@ -82,30 +85,26 @@ export function createApp(
   // Procedures still running (their clients may be gone) must finish, and queue their notices, before
   // shutdown closes Redis and the database under them.
   const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inFlight.add(work);
+    const done = () => inFlight.delete(work);
+    // Settled either way; a failure stays the caller's to answer (express, or the listener below).
+    work.then(done, done);
+    return work;
+  };
   const tracked =
     (handler: RequestHandler): RequestHandler =>
-    (req, res, next) => {
-      const work = Promise.resolve(handler(req, res, next));
-      inFlight.add(work);
-      const done = () => inFlight.delete(work);
-      // Settled either way; a failure stays the caller's to answer (express, or `serveRest` below).
-      work.then(done, done);
-      return work;
-    };
+    (req, res, next) =>
+      track(Promise.resolve(handler(req, res, next)));
 
-  app.use(
-    '/trpc',
-    tracked(
-      createExpressMiddleware({
-        router: appRouter,
-        createContext: ({ req }) => createContext(req),
-        onError: ({ error, path }) => {
-          if (error.code === 'INTERNAL_SERVER_ERROR')
-            log.error({ err: error.cause ?? error, path }, 'procedure failed');
-        },
-      }),
-    ),
-  );
+  const trpcOptions = {
+    router: appRouter,
+    createContext: ({ req }: { req: IncomingMessage }) => createContext(req as ApiRequest),
+    onError: ({ error, path }: { error: TRPCError; path?: string }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        log.error({ err: error.cause ?? error, path }, 'procedure failed');
+    },
+  };
   // The statement's CSV download streams, which the REST adapter cannot: its own route, ahead of it.
   app.get(
     `/api/v1${STATEMENT_PATH.replace('{id}', ':id')}`,
@@ -144,17 +143,28 @@ export function createApp(
   app.use((_req, res) => notFound(res));
 
   /**
-   * The REST API without express: its application and router cost about a quarter of the server's CPU per
-   * posting (docs/SCALE.md), and the REST adapter needs nothing of them but what is set here, each as
-   * express sets it: the mount (`req.url` without the prefix, `req.baseUrl`), the client's address under
-   * the same `trust proxy` setting, and the query parsed by express's default ("simple") parser.
+   * The APIs without express: its application and router cost about a quarter of the server's CPU per
+   * posting (docs/SCALE.md), and the API's handlers need nothing of them but what is set here, each as
+   * express sets it: the mount (`req.baseUrl`; for REST `req.url` without the prefix), the client's address
+   * under the same `trust proxy` setting, and for REST the query parsed by express's default ("simple")
+   * parser.
    */
   const trustProxy = app.get('trust proxy fn');
   const statementRoute = new RegExp(
     `^${REST_PREFIX}${STATEMENT_PATH.replace(/\./g, '\\.').replace('{id}', '[^/?]+')}/?(?:\\?|$)`,
     'i',
   );
-  const serveRest = (req: RestRequest, res: RestResponse) => {
+  /** tRPC as its express adapter serves it, the procedure (or a batch's, comma-separated) the last segment. */
+  const serveTrpc = (req: ApiRequest, res: ServerResponse) => {
+    const mounted = (req.url.split('?')[0] ?? '').replace(TRPC_MOUNT, '');
+    const path = mounted.slice(mounted.lastIndexOf('/') + 1);
+    req.baseUrl = TRPC_PREFIX;
+    req.ip = proxyAddr(req, trustProxy);
+    const call = { ...trpcOptions, req, res, path };
+    void track(nodeHTTPRequestHandler(call).catch(internal_exceptionHandler(call)));
+  };
+
+  const serveRest = (req: ApiRequest, res: RestResponse) => {
     req.originalUrl = req.url;
     const mounted = req.url.replace(REST_MOUNT, '');
     req.url = mounted.startsWith('/') ? mounted : `/${mounted}`;
@@ -182,7 +192,8 @@ export function createApp(
     const url = req.url ?? '/';
     // The statement's GET goes through express's CSV route (format=csv), which hands the rest on.
     const csvRoute = (req.method === 'GET' || req.method === 'HEAD') && statementRoute.test(url);
-    if (REST_MOUNT.test(url) && !csvRoute) serveRest(req as RestRequest, res as RestResponse);
+    if (REST_MOUNT.test(url) && !csvRoute) serveRest(req as ApiRequest, res as RestResponse);
+    else if (TRPC_MOUNT.test(url)) serveTrpc(req as ApiRequest, res);
     else app(req, res);
   };
   const handle: RequestListener = (req, res) =>
@@ -196,13 +207,13 @@ export function createApp(
   return { handle, drain: () => Promise.allSettled([...inFlight]).then(() => undefined) };
 }
 
-/** What the REST handlers and the access log read beyond node's, set by `serveRest` as express would. */
-type RestRequest = IncomingMessage & {
+/** What the API's handlers and the access log read beyond node's, set below as express would. */
+type ApiRequest = IncomingMessage & {
   url: string;
-  originalUrl: string;
+  originalUrl?: string;
   baseUrl: string;
   ip: string;
-  query: unknown;
+  query?: unknown;
 };
 type RestResponse = ServerResponse & { locals: Record<string, unknown> };
 
