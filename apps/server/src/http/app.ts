@@ -11,6 +11,7 @@ import proxyAddr from 'proxy-addr';
 import type { Config } from '../config';
 import type { Runtime } from '../runtime';
 import { createDocsRouter } from './docs';
+import { sendEnvelope } from './envelope';
 import { createOpenApiDocument } from './openapi';
 import { createRestHandlers } from './rest';
 import { corsFor, securityHeaders } from './security';
@@ -154,22 +155,26 @@ export function createApp(
     `^${REST_PREFIX}${STATEMENT_PATH.replace(/\./g, '\\.').replace('{id}', '[^/?]+')}/?(?:\\?|$)`,
     'i',
   );
+  /** What express sets on a request it hands to a path mounted at `prefix`, and the handlers read. */
+  const mountAt = (req: ApiRequest, prefix: string) => {
+    req.baseUrl = prefix;
+    req.ip = proxyAddr(req, trustProxy);
+  };
   /** tRPC as its express adapter serves it, the procedure (or a batch's, comma-separated) the last segment. */
   const serveTrpc = (req: ApiRequest, res: ServerResponse) => {
+    mountAt(req, TRPC_PREFIX);
     const mounted = (req.url.split('?')[0] ?? '').replace(TRPC_MOUNT, '');
     const path = mounted.slice(mounted.lastIndexOf('/') + 1);
-    req.baseUrl = TRPC_PREFIX;
-    req.ip = proxyAddr(req, trustProxy);
     const call = { ...trpcOptions, req, res, path };
     void track(nodeHTTPRequestHandler(call).catch(internal_exceptionHandler(call)));
   };
 
   const serveRest = (req: ApiRequest, res: RestResponse) => {
+    mountAt(req, REST_PREFIX);
+    // The adapter matches the path under the mount; the access log shows the whole one.
     req.originalUrl = req.url;
     const mounted = req.url.replace(REST_MOUNT, '');
     req.url = mounted.startsWith('/') ? mounted : `/${mounted}`;
-    req.baseUrl = REST_PREFIX;
-    req.ip = proxyAddr(req, trustProxy);
     res.locals = {};
     asExpress(rest.prepare)(req, res, () => {
       // After `prepare`, which renames the old snake_case filters in the URL.
@@ -183,9 +188,7 @@ export function createApp(
   const failed = (error: unknown, res: ServerResponse) => {
     log.error({ err: error }, 'request failed before its route');
     if (res.headersSent) return void res.destroy();
-    res.statusCode = 500;
-    res.setHeader('content-type', 'application/json; charset=utf-8');
-    res.end(JSON.stringify({ status: 500, message: 'Internal error', data: { code: 'INTERNAL' } }));
+    sendEnvelope(res, { status: 500, message: 'Internal error', data: { code: 'INTERNAL' } });
   };
 
   const route = (req: IncomingMessage, res: ServerResponse) => {
@@ -219,9 +222,7 @@ type RestResponse = ServerResponse & { locals: Record<string, unknown> };
 
 /** The answer to a path no route serves. */
 function notFound(res: ServerResponse) {
-  res.statusCode = 404;
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify({ status: 404, message: 'Not found', data: { code: 'NOT_FOUND' } }));
+  sendEnvelope(res, { status: 404, message: 'Not found', data: { code: 'NOT_FOUND' } });
 }
 
 /** An express middleware called on node's request and response, which it reads no more of. */

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Meta } from '@tekana/api';
 import { limitExceededSchema } from '@tekana/contracts';
 import { z } from 'zod';
@@ -55,6 +56,13 @@ export function envelopeJson(status: number, json: string, meta: Meta | undefine
     return undefined;
   }
   return JSON.stringify(toEnvelope(status, body, meta));
+}
+
+/** An envelope as the whole answer (an error found before or outside the REST adapter). */
+export function sendEnvelope(res: ServerResponse, envelope: Envelope) {
+  res.statusCode = envelope.status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(envelope));
 }
 
 function errorEnvelope(status: number, body: ErrorBody): Envelope {

@@ -11,7 +11,7 @@ import {
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { type Envelope, toEnvelope } from './envelope';
+import { type Envelope, sendEnvelope, toEnvelope } from './envelope';
 import { procedureMeta } from './procedures';
 import type { CreateContext } from './rest';
 
@@ -44,10 +44,6 @@ const fileTime = (date: Date) =>
     .toISOString()
     .replace(/\.\d{3}Z$/, 'Z')
     .replace(/:/g, '');
-
-function sendEnvelope(res: Response, envelope: Envelope) {
-  res.status(envelope.status).type('application/json; charset=utf-8').send(JSON.stringify(envelope));
-}
 
 /**
  * What went wrong before the download started, mapped as every procedure's errors are (`toTRPCError`) and
