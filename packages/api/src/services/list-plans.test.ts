@@ -5,6 +5,7 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionOf } from '../../test/ledger-at-0003';
+import { nodesOf, relationsScanned } from '../../test/query-plans';
 import { createSeededDatabase, type SeededDatabase, useSeededDatabase } from '../../test/seeded-database';
 import { createMemoryRateLimiter } from '../ports/rate-limiter';
 import { createCustomerService } from './customers';
@@ -106,21 +107,9 @@ async function readSample(sql: postgres.Sql) {
   return { merchantOwner, merchant, someone, someoneWallet, float, deposit, posting, reversed };
 }
 
-type PlanNode = Record<string, unknown>;
-
-/** Every node of a plan, depth first. */
-function nodesOf(plan: unknown): PlanNode[] {
-  if (!plan || typeof plan !== 'object') return [];
-  const node = plan as PlanNode;
-  const below = Object.values(node).flatMap((v) => (Array.isArray(v) ? v.flatMap(nodesOf) : nodesOf(v)));
-  return 'Node Type' in node ? [node, ...below] : below;
-}
-
 /** Every plan node that reads one of the big tables whole (an empty month aside). */
 function sequentialScans(plan: unknown): string[] {
-  return nodesOf(plan)
-    .filter((node) => node['Node Type'] === 'Seq Scan')
-    .map((node) => String(node['Relation Name']))
+  return relationsScanned(plan)
     .filter((relation) => WATCHED.has(tableOf(relation)) && !emptyMonths.has(relation))
     .map((relation) => `Seq Scan on ${relation}`);
 }

@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import {
+  applyPlannedBalances,
+  findPostingsByKeys,
+  insertNotices,
+  insertPostings,
+  lockWalletsInIdOrder,
+  type NewPosting,
+  type RunSql,
+  readLimitUsage,
+  readTransactionTypes,
+} from '@tekana/db';
+import type postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relationsScanned } from '../../test/query-plans';
+import { createSeededDatabase, type SeededDatabase } from '../../test/seeded-database';
+
+/**
+ * The posting engine's statements, as it sends them for a batch of 32 postings between 64 wallets,
+ * prepared on a small ledger (5,000 customers, ANALYZEd) and EXPLAINed as the generic plan: the one a
+ * prepared statement keeps from its sixth run on whenever it costs no more than planning for the values,
+ * so the plan of nearly every batch. None may read wallets, customers, postings, their keys, limit usage
+ * or the outbox whole: a batch holds its wallets' locks while it runs, and a sequential scan there costs
+ * every batch more the more wallets there are. (Planned for these values instead, Postgres may rightly
+ * read a table of a few thousand wallets whole; at a million it does not.)
+ */
+const SIZE = { customers: 5_000, postings: 15_000 };
+const WATCHED = new Set([
+  'customers',
+  'wallets',
+  'transactions',
+  'posting_keys',
+  'limit_usage',
+  'sms_outbox',
+]);
+const BATCH = 32;
+
+let seeded: SeededDatabase;
+let walletIds: string[];
+/** Tables with no rows yet: the planner rightly reads an empty table whole, at no cost. */
+let emptyTables: Set<string>;
+let transferTypeId: string;
+
+beforeAll(async () => {
+  seeded = await createSeededDatabase(SIZE);
+  const wallets = await seeded.client<{ id: string }[]>`
+    select w.id from wallets w join wallet_types t on t.id = w.wallet_type_id
+    where t.code = 'PERSONAL' order by w.account_number limit ${2 * BATCH}`;
+  walletIds = wallets.map((w) => w.id);
+  const [transfer] = await seeded.client<{ id: string }[]>`
+    select id from transaction_types where code = 'TRANSFER'`;
+  if (!transfer || walletIds.length < 2 * BATCH)
+    throw new Error('the seeded ledger lacks wallets or TRANSFER');
+  transferTypeId = transfer.id;
+  const tables = await seeded.client<{ name: string }[]>`
+    select relname as name from pg_class where relkind = 'r' and relnamespace = 'public'::regnamespace
+      and pg_relation_size(oid) = 0`;
+  emptyTables = new Set(tables.map((t) => t.name));
+}, 120_000);
+afterAll(async () => {
+  await seeded?.drop();
+});
+
+/** What a batch's statements are: each sent through `run`, captured here instead of run. */
+async function batchStatements(): Promise<{ sql: string; params: unknown[] }[]> {
+  const sent: { sql: string; params: unknown[] }[] = [];
+  const run: RunSql = async (sql, params = []) => {
+    sent.push({ sql, params });
+    return [];
+  };
+  const postedAt = new Date();
+  const postings: NewPosting[] = Array.from({ length: BATCH }, (_, i) => ({
+    id: randomUUID(),
+    referenceNumber: `TX-PLAN-${i}`,
+    externalReferenceNumber: `plan-${randomUUID()}`,
+    requestHash: 'f'.repeat(64),
+    transactionTypeId: transferTypeId,
+    channelType: 'WEB',
+    debitedWalletId: walletIds[2 * i] as string,
+    creditedWalletId: walletIds[2 * i + 1] as string,
+    amount: 100,
+    currencyCode: 'RWF',
+    debitedWalletBalance: 900,
+    creditedWalletBalance: 1_100,
+    status: 'COMPLETED',
+    statusMessage: null,
+    reversalOf: null,
+  }));
+  await readTransactionTypes(run, { ids: [], codes: ['TRANSFER'] });
+  await lockWalletsInIdOrder(run, walletIds);
+  await findPostingsByKeys(
+    run,
+    postings.map((p) => p.externalReferenceNumber),
+  );
+  await readLimitUsage(
+    run,
+    postings.map((p) => p.debitedWalletId),
+    postedAt,
+    { DAY: postedAt, MONTH: postedAt },
+  );
+  await insertPostings(run, postings, postedAt);
+  await applyPlannedBalances(
+    run,
+    new Map(walletIds.map((id, i) => [id, { delta: i % 2 === 0 ? -100 : 100, balance: 1_000 }])),
+  );
+  await insertNotices(
+    run,
+    postings.map((p) => ({ transactionId: p.id, kind: 'DEBIT', recipient: '+250788000000', text: 'sent' })),
+  );
+  return sent;
+}
+
+/** The big tables that the generic plan of a prepared statement reads whole. */
+async function genericScansOf(
+  connection: postgres.ReservedSql,
+  name: string,
+  statement: { sql: string; params: unknown[] },
+): Promise<string[]> {
+  // EXPLAIN EXECUTE takes no bound parameters: the values go in as literals of the statement's own types.
+  const [prepared] = await connection<{ types: string[] }[]>`
+    select parameter_types::text[] as types from pg_prepared_statements where name = ${name}`;
+  const values = (prepared?.types ?? []).map(
+    (type, i) => `'${String(statement.params[i]).replaceAll("'", "''")}'::${type}`,
+  );
+  await connection.unsafe('set plan_cache_mode = force_generic_plan');
+  const [row] = await connection.unsafe(`explain (format json) execute ${name}(${values.join(', ')})`);
+  return relationsScanned((row as Record<string, unknown>)['QUERY PLAN']).filter(
+    (relation) => WATCHED.has(relation) && !emptyTables.has(relation),
+  );
+}
+
+describe('the posting engine’s statements on a ledger of a few thousand wallets', () => {
+  it('reach every wallet, key, counter and notice they touch by index', async () => {
+    const statements = await batchStatements();
+    expect(statements.length).toBeGreaterThanOrEqual(8);
+    const connection = await seeded.client.reserve();
+    const found: string[] = [];
+    try {
+      for (const [i, statement] of statements.entries()) {
+        await connection.unsafe(`prepare posting_plan_${i} as ${statement.sql}`);
+        const scans = await genericScansOf(connection, `posting_plan_${i}`, statement);
+        if (scans.length > 0) found.push(`Seq Scan on ${scans.join(', ')} in: ${statement.sql}`);
+      }
+    } finally {
+      connection.release();
+    }
+    expect(found).toEqual([]);
+  });
+});
