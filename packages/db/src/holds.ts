@@ -48,13 +48,13 @@ const INSERT_HOLDS = `
   ), reserved as (
     update wallets w set held_balance = w.held_balance + s.held
     from (select debited_wallet_id as id, sum(amount) as held from inserted group by 1) s
-    where w.id = s.id
+    where w.id = any($2::uuid[]) and w.id = s.id
     returning w.id, w.held_balance
   )
-  select ledger_check(count(*) = $3 and coalesce(bool_and(r.held_balance = e.held), true),
+  select ledger_check(count(*) = $4 and coalesce(bool_and(r.held_balance = e.held), true),
                       'posting engine: a held balance drifted from its plan')
   from reserved r
-  left join json_to_recordset($2::text::json) as e(id uuid, held bigint) on e.id = r.id`;
+  left join unnest($2::uuid[], $3::bigint[]) as e(id, held) on e.id = r.id`;
 
 /**
  * Records the holds and adds their amounts to their wallets' held balances, in one statement that fails
@@ -66,8 +66,10 @@ export async function insertHolds(
   heldAfter: Map<string, number>,
 ): Promise<void> {
   if (holds.length === 0) return;
-  const expected = [...heldAfter].map(([id, held]) => ({ id, held }));
-  await run(INSERT_HOLDS, [JSON.stringify(holds), JSON.stringify(expected), expected.length]);
+  // The wallets by `= any` of an array, as the balances' update reaches them (ledger.ts): by primary key.
+  const ids = [...heldAfter.keys()];
+  const held = [...heldAfter.values()].map(String);
+  await run(INSERT_HOLDS, [JSON.stringify(holds), pgArray(ids), pgArray(held), heldAfter.size]);
 }
 
 const HOLD_COLUMNS = `h.transaction_id as "transactionId", h.debited_wallet_id as "debitedWalletId",

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
+  addLimitUsage,
   applyPlannedBalances,
   findPostingsByKeys,
+  insertHolds,
   insertNotices,
   insertPostings,
+  insertTransactionAudits,
   lockWalletsInIdOrder,
   type NewPosting,
   type RunSql,
@@ -107,6 +110,42 @@ async function batchStatements(): Promise<{ sql: string; params: unknown[] }[]> 
     run,
     postings.map((p) => ({ transactionId: p.id, kind: 'DEBIT', recipient: '+250788000000', text: 'sent' })),
   );
+  // What a batch also writes when some of its postings are holds, count against limits, or are an admin's.
+  await insertHolds(
+    run,
+    postings.map((p) => ({
+      transactionId: p.id,
+      debitedWalletId: p.debitedWalletId,
+      creditedWalletId: p.creditedWalletId,
+      amount: p.amount,
+      createdBy: randomUUID(),
+      expiresInSeconds: 600,
+    })),
+    new Map(postings.map((p) => [p.debitedWalletId, p.amount])),
+  );
+  await addLimitUsage(
+    run,
+    postings.map((p) => ({
+      walletId: p.debitedWalletId,
+      limitId: randomUUID(),
+      periodStart: postedAt,
+      amount: p.amount,
+      count: 1,
+    })),
+  );
+  await insertTransactionAudits(
+    run,
+    postings.map((p) => ({
+      actorId: randomUUID(),
+      actorRole: 'ADMIN',
+      action: 'transaction.post',
+      entityType: 'transaction',
+      entityId: p.id,
+      before: null,
+      after: { amount: p.amount },
+    })),
+    postedAt,
+  );
   return sent;
 }
 
@@ -132,7 +171,7 @@ async function genericScansOf(
 describe('the posting engine’s statements on a ledger of a few thousand wallets', () => {
   it('reach every wallet, key, counter and notice they touch by index', async () => {
     const statements = await batchStatements();
-    expect(statements.length).toBeGreaterThanOrEqual(8);
+    expect(statements.length).toBeGreaterThanOrEqual(11);
     const connection = await seeded.client.reserve();
     const found: string[] = [];
     try {
