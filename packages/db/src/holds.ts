@@ -149,7 +149,8 @@ export type HoldSettlement = {
 };
 
 // Only pending holds change, and each releases its whole amount from its wallet's held balance (a
-// partial capture moves the captured part in `current_balance` besides).
+// partial capture moves the captured part in `current_balance` besides). The wallets by `= any` of an
+// array: by primary key, where a join with the released sums looked to the planner like most of them.
 const SETTLE_HOLDS = `
   with s as (
     select * from json_to_recordset($1::text::json)
@@ -162,7 +163,7 @@ const SETTLE_HOLDS = `
   )
   update wallets w set held_balance = w.held_balance - r.released
   from (select debited_wallet_id as id, sum(amount) as released from settled group by 1) r
-  where w.id = r.id`;
+  where w.id = any(array(select debited_wallet_id from settled)) and w.id = r.id`;
 
 /** Ends pending holds and releases their amounts from their wallets' held balances. */
 export async function settleHolds(run: RunSql, settlements: HoldSettlement[]): Promise<void> {
