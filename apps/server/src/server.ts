@@ -6,6 +6,13 @@ import { createApp } from './http/app';
 import { answerClientError } from './http/client-error';
 import { createRuntime, type Runtime } from './runtime';
 
+// An idle keep-alive connection is closed by its client or the proxy in front (nginx 75 s, load balancers
+// commonly 60 s, Node's fetch 4 s), never first by this server: a server that closes an idle connection
+// races a request its client is sending on it, which then fails with a reset (Node's default is 5 s).
+// The header timeout must outlast it, or an idle connection would be cut as a slow request.
+const KEEP_ALIVE_MS = 65_000;
+const HEADERS_TIMEOUT_MS = 66_000;
+
 export type RunningServer = { url: string; runtime: Runtime; close(): Promise<void> };
 
 /** Migrates, wires the adapters, listens. `close` stops accepting, lets requests finish, then releases all. */
@@ -18,7 +25,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     const http = createApp(config, runtime, log);
     drain = http.drain;
     server = await new Promise<Server>((resolve, reject) => {
-      const s = createServer(http.handle);
+      const s = createServer(
+        { keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: HEADERS_TIMEOUT_MS },
+        http.handle,
+      );
       s.once('error', reject);
       s.listen(config.PORT, config.HOST, () => {
         s.off('error', reject);

@@ -132,6 +132,30 @@ describe('operational endpoints', () => {
     expect(ready.json()).toMatchObject({ database: 'up', redis: 'up' });
   });
 
+  it('keeps an idle keep-alive connection open past Node’s 5 s default, so a client reusing it is answered', async () => {
+    const url = new URL(server.url);
+    const socket = connect(Number(url.port), url.hostname);
+    await once(socket, 'connect');
+    let received = '';
+    let closedByServer = false;
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString();
+    });
+    socket.on('end', () => {
+      closedByServer = true;
+    });
+    const request = 'GET /health HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n';
+    socket.write(request);
+    await expect.poll(() => received, { timeout: 5_000 }).toMatch(/^HTTP\/1\.1 200 /);
+    expect(received).toMatch(/^keep-alive: timeout=65$/im);
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    expect(closedByServer).toBe(false);
+    received = '';
+    socket.write(request);
+    await expect.poll(() => received, { timeout: 5_000 }).toMatch(/^HTTP\/1\.1 200 /);
+    socket.destroy();
+  }, 20_000);
+
   it('exposes Prometheus metrics with the request latency histogram', async () => {
     await send('GET', '/api/v1/customers/me');
     const metrics = await send('GET', '/metrics');
