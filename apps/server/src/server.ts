@@ -6,9 +6,10 @@ import { createApp } from './http/app';
 import { answerClientError } from './http/client-error';
 import { createRuntime, type Runtime } from './runtime';
 
-// An idle keep-alive connection is closed by its client or the proxy in front (nginx 75 s, load balancers
-// commonly 60 s, Node's fetch 4 s), never first by this server: a server that closes an idle connection
-// races a request its client is sending on it, which then fails with a reset (Node's default is 5 s).
+// An idle keep-alive connection is closed by its client or the proxy in front (nginx's upstream connections
+// 60 s, load balancers commonly 60 s, Node's fetch 4 s), never first by this server: a server that closes
+// an idle connection races a request its client is sending on it, which then fails with a reset (Node's
+// default is 5 s).
 // The header timeout must outlast it, or an idle connection would be cut as a slow request.
 const KEEP_ALIVE_MS = 65_000;
 const HEADERS_TIMEOUT_MS = 66_000;

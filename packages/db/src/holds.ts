@@ -66,7 +66,7 @@ export async function insertHolds(
   heldAfter: Map<string, number>,
 ): Promise<void> {
   if (holds.length === 0) return;
-  // The wallets by `= any` of an array, as the balances' update reaches them (ledger.ts): by primary key.
+  // The wallets by `= any` of an array, as the batch's balances are (ledger.ts): by primary key.
   const ids = [...heldAfter.keys()];
   const held = [...heldAfter.values()].map(String);
   await run(INSERT_HOLDS, [JSON.stringify(holds), pgArray(ids), pgArray(held), heldAfter.size]);
@@ -149,8 +149,8 @@ export type HoldSettlement = {
 };
 
 // Only pending holds change, and each releases its whole amount from its wallet's held balance (a
-// partial capture moves the captured part in `current_balance` besides). The wallets by `= any` of an
-// array: by primary key, where a join with the released sums looked to the planner like most of them.
+// partial capture moves the captured part in `current_balance` besides). Holds and wallets are matched by
+// `= any` of an array, as the batch's balances are (ledger.ts, APPLY_PLANNED_BALANCES): by primary key.
 const SETTLE_HOLDS = `
   with s as (
     select * from json_to_recordset($1::text::json)
@@ -158,7 +158,8 @@ const SETTLE_HOLDS = `
   ), settled as (
     update holds h set status = s.status, captured_amount = s."capturedAmount", settled_at = now()
     from s
-    where h.transaction_id = s."transactionId" and h.status = 'PENDING'
+    where h.transaction_id = any(array(select "transactionId" from s)) and h.transaction_id = s."transactionId"
+      and h.status = 'PENDING'
     returning h.debited_wallet_id, h.amount
   )
   update wallets w set held_balance = w.held_balance - r.released

@@ -119,9 +119,8 @@ export type LimitGiveBack = {
 
 // The counters of the periods each posting was counted in, of the limits that counted it: those of its
 // debited wallet's type, of its transaction type or of every type, created before it. Summed per counter
-// first (an update applies one source row per target row), and never below zero. The counters are reached
-// through their wallets' ids as an array (`= any`, by primary key); a join with the JSON alone counts as
-// 100 rows to the planner, which then read every counter.
+// first (an update applies one source row per target row), and never below zero. The counters are matched
+// by their wallets' ids, `= any` of an array, as the batch's balances are (ledger.ts): by primary key.
 const GIVE_BACK_LIMIT_USAGE = `
   with g as (
     select * from json_to_recordset($1::text::json) as g("walletId" uuid, "transactionTypeId" uuid,
@@ -133,14 +132,16 @@ const GIVE_BACK_LIMIT_USAGE = `
     join period_limits l on l.wallet_type_id = w.wallet_type_id
       and (l.transaction_type_id is null or l.transaction_type_id = g."transactionTypeId")
       and l.created_at <= g."postedAt"
-    join limit_usage u on u.wallet_id = any($2::uuid[]) and u.wallet_id = w.id and u.limit_id = l.id
+    join limit_usage u on u.wallet_id = any(array(select "walletId" from g)) and u.wallet_id = w.id
+      and u.limit_id = l.id
       and u.period_start = case l.period when 'DAY' then g."dayStart" else g."monthStart" end
     group by u.wallet_id, u.limit_id, u.period_start
   )
   update limit_usage u
   set amount = greatest(u.amount - back.amount, 0), count = greatest(u.count - back.count, 0)
   from back
-  where u.wallet_id = any($2::uuid[]) and u.wallet_id = back.wallet_id and u.limit_id = back.limit_id
+  where u.wallet_id = any(array(select "walletId" from g)) and u.wallet_id = back.wallet_id
+    and u.limit_id = back.limit_id
     and u.period_start = back.period_start`;
 
 /** Gives usage back, in one statement however many postings. The caller holds the debited wallets' locks. */
@@ -156,6 +157,5 @@ export async function giveBackLimitUsage(run: RunSql, giveBacks: LimitGiveBack[]
     amount: g.amount,
     count: g.count,
   }));
-  const walletIds = [...new Set(given.map((g) => g.debitedWalletId))];
-  await run(GIVE_BACK_LIMIT_USAGE, [JSON.stringify(rows), pgArray(walletIds)]);
+  await run(GIVE_BACK_LIMIT_USAGE, [JSON.stringify(rows)]);
 }

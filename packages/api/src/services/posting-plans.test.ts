@@ -29,13 +29,13 @@ import { relationsScanned } from '../../test/query-plans';
 import { createSeededDatabase, type SeededDatabase } from '../../test/seeded-database';
 
 /**
- * The posting engine's statements, as it sends them for a batch of 32 postings between 64 wallets,
- * prepared on a small ledger (5,000 customers, ANALYZEd) and EXPLAINed as the generic plan: the one a
- * prepared statement keeps from its sixth run on whenever it costs no more than planning for the values,
- * so the plan of nearly every batch. None may read wallets, customers, postings, their keys, limit usage
- * or the outbox whole: a batch holds its wallets' locks while it runs, and a sequential scan there costs
- * every batch more the more wallets there are. (Planned for these values instead, Postgres may rightly
- * read a table of a few thousand wallets whole; at a million it does not.)
+ * The ledger's write statements (a batch of 32 postings between 64 wallets; ending 32 holds; a reversal),
+ * prepared on a small ledger (5,000 customers, 5,000 holds and usage counters, ANALYZEd) and EXPLAINed as
+ * the generic plan: the one a prepared statement keeps from its sixth run on whenever it costs no more
+ * than planning for the values, so the plan of nearly every run. None may read wallets, customers,
+ * postings, their keys, limit usage, holds, the outbox or the audit log whole: each runs under its
+ * wallets' locks, and a sequential scan there costs more the bigger the ledger. (Planned for these values
+ * instead, Postgres may rightly read a table of a few thousand rows whole; at a million it does not.)
  */
 const SIZE = { customers: 5_000, postings: 15_000 };
 const WATCHED = new Set([
@@ -44,7 +44,9 @@ const WATCHED = new Set([
   'transactions',
   'posting_keys',
   'limit_usage',
+  'holds',
   'sms_outbox',
+  'audit_log',
 ]);
 const BATCH = 32;
 
