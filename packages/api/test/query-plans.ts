@@ -15,3 +15,6 @@ export function relationsScanned(plan: unknown): string[] {
     .filter((node) => node['Node Type'] === 'Seq Scan')
     .map((node) => String(node['Relation Name']));
 }
+
+/** The table a relation belongs to: a month of `transactions` (transactions_p2026_11) is `transactions`. */
+export const tableOf = (relation: string) => relation.replace(/^transactions_p\d{4}_\d{2}$/, 'transactions');

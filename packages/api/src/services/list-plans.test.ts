@@ -5,7 +5,7 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionOf } from '../../test/ledger-at-0003';
-import { nodesOf, relationsScanned } from '../../test/query-plans';
+import { nodesOf, relationsScanned, tableOf } from '../../test/query-plans';
 import { createSeededDatabase, type SeededDatabase, useSeededDatabase } from '../../test/seeded-database';
 import { createMemoryRateLimiter } from '../ports/rate-limiter';
 import { createCustomerService } from './customers';
@@ -22,7 +22,6 @@ import { createWalletService } from './wallets';
 const SIZE = { customers: 20_000, postings: 200_000 };
 const WATCHED = new Set(['customers', 'wallets', 'transactions', 'posting_keys']);
 /** A month of transactions (transactions_p2026_11) is read whole as surely as the table itself. */
-const tableOf = (relation: string) => relation.replace(/^transactions_p\d{4}_\d{2}$/, 'transactions');
 
 type Captured = { sql: string; params: unknown[] };
 let seeded: SeededDatabase;
