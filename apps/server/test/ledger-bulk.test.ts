@@ -71,6 +71,42 @@ async function batchesCommitted(): Promise<number> {
   return Number(line[1]);
 }
 
+/** `posting_batch_trip_seconds_count` by trip from /metrics: the lock and write round trips batches made. */
+async function batchTrips(): Promise<{ lock: number; write: number }> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const count = (trip: string) =>
+    Number(
+      new RegExp(`^posting_batch_trip_seconds_count\\{trip="${trip}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0,
+    );
+  return { lock: count('lock'), write: count('write') };
+}
+
+describe("the engine's batches on /metrics", () => {
+  it('times the lock trip of every batch, and the write trip of a batch that wrote', async () => {
+    const [alice, bob] = await Promise.all([customerWithWallet(500), customerWithWallet(0)]);
+    const before = await batchTrips();
+    const posted = await server.rest(
+      'POST',
+      '/transactions',
+      item('TRANSFER', alice.wallet.id, bob.wallet.id, 200),
+      alice.token,
+    );
+    expect(posted.status).toBe(201);
+    const afterPosting = await batchTrips();
+    expect(afterPosting).toEqual({ lock: before.lock + 1, write: before.write + 1 });
+
+    // Refused in the plan (more than bob holds): locked and read, nothing written.
+    const refused = await server.rest(
+      'POST',
+      '/transactions',
+      item('TRANSFER', bob.wallet.id, alice.wallet.id, 900),
+      bob.token,
+    );
+    expect(refused.status).toBe(422);
+    expect(await batchTrips()).toEqual({ lock: afterPosting.lock + 1, write: afterPosting.write });
+  });
+});
+
 describe('POST /transactions/bulk, not atomic', () => {
   it('answers 400 for the one item whose value the database refuses, and posts the others', async () => {
     const [alice, bob] = await Promise.all([customerWithWallet(1_000), customerWithWallet(0)]);

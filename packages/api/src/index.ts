@@ -11,6 +11,7 @@ export { createServices, type ServiceDeps, type Services } from './services';
 export { createAdmin, signAccessToken } from './services/auth';
 export { createLedgerService, type LedgerService } from './services/ledger';
 export { createNoticeRelay, type NoticeRelay, type NoticeRelayControl } from './services/notice-relay';
+export type { PostingBatchFigures } from './services/posting-engine';
 export {
   ACCESS_ERRORS,
   type Access,

@@ -1,3 +1,4 @@
+import type { PostingBatchFigures } from '@tekana/api';
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
@@ -5,7 +6,7 @@ export type Metrics = {
   registry: Registry;
   observe: RequestHandler;
   /** One committed batch of the posting engine. */
-  observePostingBatch(batch: { postings: number; seconds: number }): void;
+  observePostingBatch(batch: PostingBatchFigures): void;
 };
 
 /** Prometheus metrics: process defaults, request latency by route and status, the posting engine's batches. */
@@ -40,12 +41,22 @@ export function createMetrics(): Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
+  // A slow batch says where it waited: for its locks and reads, or for its writes and the WAL flush.
+  const batchTrip = new Histogram({
+    name: 'posting_batch_trip_seconds',
+    help: "A batch's round trips: 'lock' (BEGIN, the wallets' locks, the keys, the limits' usage), 'write' (the rows, balances, notices and COMMIT)",
+    labelNames: ['trip'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
   return {
     registry,
     observe,
-    observePostingBatch({ postings, seconds }) {
+    observePostingBatch({ postings, seconds, lockSeconds, writeSeconds }) {
       batchSize.observe(postings);
       batchDuration.observe(seconds);
+      batchTrip.observe({ trip: 'lock' }, lockSeconds);
+      if (writeSeconds !== undefined) batchTrip.observe({ trip: 'write' }, writeSeconds);
     },
   };
 }

@@ -36,7 +36,7 @@ import { limitGiveBack } from './limit-usage';
 import { createPayeeResolver, type ResolvedPosting } from './payees';
 import { AtomicBulkRefused, type PostingRequest } from './posting-batch';
 import { reversalRefusal } from './posting-checks';
-import { createPostingEngine, type PostingResult } from './posting-engine';
+import { createPostingEngine, type PostingBatchFigures, type PostingResult } from './posting-engine';
 import { requestFingerprint, reversalFingerprint } from './request-fingerprint';
 
 export type LedgerService = ReturnType<typeof createLedgerService>;
@@ -49,7 +49,7 @@ export type LedgerDeps = {
   /** Told when notices were committed to the outbox, so that the relay moves them at once. */
   wakeNoticeRelay?: () => void;
   /** Observes each committed batch of the posting engine (for metrics). */
-  onPostingBatch?: (batch: { postings: number; seconds: number }) => void;
+  onPostingBatch?: (batch: PostingBatchFigures) => void;
 };
 
 /**

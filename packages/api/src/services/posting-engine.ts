@@ -31,6 +31,18 @@ export type PostingResult =
 
 export type PostingEngine = ReturnType<typeof createPostingEngine>;
 
+/**
+ * One committed batch, as metrics see it: its postings, its whole time, and its two round trips: the lock
+ * trip (BEGIN, the wallets' locks, the keys, the limits' usage) and the write trip (rows, balances, notices
+ * and COMMIT, which waits for the WAL flush; absent when the batch wrote nothing).
+ */
+export type PostingBatchFigures = {
+  postings: number;
+  seconds: number;
+  lockSeconds: number;
+  writeSeconds?: number;
+};
+
 export type PostingEngineDeps = {
   database: Database;
   /** The references of postings made at a batch's time. */
@@ -41,8 +53,8 @@ export type PostingEngineDeps = {
   limitPeriods: LimitPeriods;
   /** Called after a batch that wrote notices has committed (wakes the outbox relay). */
   onNoticesCommitted?: () => void;
-  /** Observes each committed batch: how many postings it carried and how long it took. */
-  onBatch?: (batch: { postings: number; seconds: number }) => void;
+  /** Observes each committed batch: how many postings it carried and how long it and its round trips took. */
+  onBatch?: (batch: PostingBatchFigures) => void;
   /** Postings per database transaction at most; an atomic group is never split. */
   maxBatchPostings?: number;
   /**
@@ -63,6 +75,8 @@ export type PostingEngineDeps = {
 type Entry = PostingGroup & { settle(results: PostingResult[]): void; fail(error: unknown): void };
 
 const MAX_ATTEMPTS = 4;
+
+const secondsNow = () => performance.now() / 1_000;
 
 // Lost races that a fresh attempt resolves: a key taken by another process, a deadlock, a serialization failure.
 function retryable(error: unknown): boolean {
@@ -114,13 +128,13 @@ export function createPostingEngine(deps: PostingEngineDeps) {
   }
 
   async function commit(entries: Entry[]): Promise<void> {
-    const started = process.hrtime.bigint();
+    const started = secondsNow();
     for (let attempt = 1; ; attempt++) {
       try {
-        const { outcomes, postedAt, postings, notices } = await attemptBatch(entries);
+        const { outcomes, postedAt, postings, notices, trips } = await attemptBatch(entries);
         for (const [i, entry] of entries.entries()) entry.settle(finalResults(outcomes[i] ?? [], postedAt));
         if (notices > 0) deps.onNoticesCommitted?.();
-        deps.onBatch?.({ postings, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+        deps.onBatch?.({ postings, seconds: secondsNow() - started, ...trips });
         return;
       } catch (error) {
         if (attempt < MAX_ATTEMPTS && retryable(error)) continue;
@@ -150,6 +164,7 @@ export function createPostingEngine(deps: PostingEngineDeps) {
     const debitedIds = [...new Set(requests.map((r) => r.input.debitedWalletId))];
     const postedAt = deps.clock.now();
     const windows = deps.limitPeriods.windowsAt(postedAt);
+    const began = secondsNow();
     return deps.database.transact(async (run, commit) => {
       // Issued together and run in this order: the keys and the limits' usage are read under the locks, so
       // a copy of a request that committed while we waited for a wallet is found, and its usage counted.
@@ -159,13 +174,18 @@ export function createPostingEngine(deps: PostingEngineDeps) {
         findPostingsByKeys(run, keys),
         readLimitUsage(run, debitedIds, postedAt, periodStartsOf(windows)),
       ]);
+      const locked = secondsNow();
       const limits = usage.length > 0 ? createLimitUsage(usage, windows) : undefined;
       const plan = planBatch(
         entries,
         { transactionTypes, wallets, earlier, limits },
         deps.newReferences(postedAt),
       );
+      const trips: Pick<PostingBatchFigures, 'lockSeconds' | 'writeSeconds'> = {
+        lockSeconds: locked - began,
+      };
       if (plan.postings.length > 0) {
+        const planned = secondsNow();
         // The writes (each checking the wallets it changes against the plan) and COMMIT, in one round trip: a
         // failed write or check turns the COMMIT into a ROLLBACK. The wallets stay locked for this trip only.
         await Promise.all([
@@ -177,12 +197,14 @@ export function createPostingEngine(deps: PostingEngineDeps) {
           addLimitUsage(run, plan.limitUsage),
           commit(),
         ]);
+        trips.writeSeconds = secondsNow() - planned;
       }
       return {
         outcomes: plan.outcomes,
         postedAt,
         postings: plan.postings.length,
         notices: plan.notices.length,
+        trips,
       };
     });
   }
