@@ -23,7 +23,11 @@ export type ServerSettings = {
   smsGatewayUrl: string;
 };
 
-export type LoadSettings = { connections: number; durationSeconds: number };
+/** A case's load: `warmUpSeconds` of it first, not counted, then `durationSeconds` measured. */
+export type LoadSettings = { connections: number; durationSeconds: number; warmUpSeconds: number };
+
+/** The warm-up's own figures, shown beside the case so that what was left out can be seen. */
+export type WarmUp = Pick<LoadResult, 'statusCounts' | 'p50Ms' | 'p99Ms' | 'errors'> & { seconds: number };
 
 /** What a case found beyond its table row: the status breakdown, why requests failed, the server's warnings. */
 export type CaseDetails = Pick<
@@ -32,6 +36,7 @@ export type CaseDetails = Pick<
 > & {
   logFile: string;
   serverLog: LogSummary;
+  warmUp: WarmUp | null;
   batches: BatchFigures;
   /** The server's CPU time (user + system) during the load, per expected response: steadier than rates. */
   cpuMsPerOk: number;
@@ -167,11 +172,15 @@ export async function measure(
   load: LoadSettings,
   logFile: string,
 ): Promise<{ measurement: Measurement; details: CaseDetails }> {
+  const request = { origin: server.origin, path, expectedStatus, next, connections: load.connections };
+  const warmUp =
+    load.warmUpSeconds > 0 ? await runLoad({ ...request, durationSeconds: load.warmUpSeconds }) : null;
+  const metricsBefore = await engineMetrics(server.origin);
   const cpuBefore = cpuSeconds(server.child.pid);
-  const result = await runLoad({ origin: server.origin, path, expectedStatus, next, ...load });
+  const result = await runLoad({ ...request, durationSeconds: load.durationSeconds });
   const cpuMsPerOk = ((cpuSeconds(server.child.pid) - cpuBefore) * 1000) / Math.max(1, result.ok);
   const peak = peakRssMb(server.child.pid);
-  const batches = await postingBatches(server.origin);
+  const batches = batchFigures(metricsBefore, await engineMetrics(server.origin));
   await stopChild(server.child);
   return {
     measurement: {
@@ -191,26 +200,65 @@ export async function measure(
       durationSeconds: result.durationSeconds,
       logFile,
       serverLog: summarizeLog(logFile),
+      warmUp: warmUp && {
+        seconds: load.warmUpSeconds,
+        statusCounts: warmUp.statusCounts,
+        p50Ms: warmUp.p50Ms,
+        p99Ms: warmUp.p99Ms,
+        errors: warmUp.errors,
+      },
       batches,
       cpuMsPerOk,
     },
   };
 }
 
-export type BatchFigures = { batches: number; meanPostings: number; meanMs: number } | null;
+/**
+ * The engine's batches during the measure, from the server's /metrics before and after it: how many, how
+ * big and long, and the slow ones by the round trip they waited in (none for the bare reference).
+ */
+export type BatchFigures = {
+  batches: number;
+  meanPostings: number;
+  meanMs: number;
+  over50Ms: number;
+  over100Ms: number;
+  /** Batches whose lock trip (BEGIN, locks, reads) or write trip (writes, COMMIT) took over 50 ms. */
+  tripsOver50Ms: { lock: number; write: number };
+} | null;
 
-/** The posting engine's batches as the server's /metrics counts them (none for the bare reference). */
-async function postingBatches(origin: string): Promise<BatchFigures> {
+type MetricSeries = Map<string, number>;
+
+/** The server's /metrics as series (name and labels, as printed) → value; empty when there is none. */
+async function engineMetrics(origin: string): Promise<MetricSeries> {
   const text = await fetch(`${origin}/metrics`)
     .then((r) => (r.ok ? r.text() : ''))
     .catch(() => '');
-  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-  const batches = value('posting_batch_size_count');
+  const series: MetricSeries = new Map();
+  for (const line of text.split('\n')) {
+    const match = /^(posting_batch_\S+) (\S+)$/.exec(line);
+    if (match?.[1] && match[2]) series.set(match[1], Number(match[2]));
+  }
+  return series;
+}
+
+function batchFigures(before: MetricSeries, after: MetricSeries): BatchFigures {
+  const during = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+  const batches = during('posting_batch_size_count');
   if (!(batches > 0)) return null;
+  const over = (histogram: string, le: string, labels = '') =>
+    during(`${histogram}_count${labels ? `{${labels}}` : ''}`) -
+    during(`${histogram}_bucket{le="${le}"${labels ? `,${labels}` : ''}}`);
   return {
     batches,
-    meanPostings: value('posting_batch_size_sum') / batches,
-    meanMs: (1000 * value('posting_batch_duration_seconds_sum')) / batches,
+    meanPostings: during('posting_batch_size_sum') / batches,
+    meanMs: (1000 * during('posting_batch_duration_seconds_sum')) / batches,
+    over50Ms: over('posting_batch_duration_seconds', '0.05'),
+    over100Ms: over('posting_batch_duration_seconds', '0.1'),
+    tripsOver50Ms: {
+      lock: over('posting_batch_trip_seconds', '0.05', 'trip="lock"'),
+      write: over('posting_batch_trip_seconds', '0.05', 'trip="write"'),
+    },
   };
 }
 

@@ -17,6 +17,8 @@ export const benchConfigSchema = z.object({
   }),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   BENCH_DURATION_SECONDS: positiveInt(30),
+  // Load before each case over HTTP, not counted: the first seconds of a fresh process run cold code.
+  BENCH_WARMUP_SECONDS: z.coerce.number().int().min(0).default(5),
   BENCH_CONNECTIONS: positiveInt(64).pipe(z.number().max(1_000)),
   BENCH_WALLETS: positiveInt(10_000).pipe(z.number().min(2)),
   // A comma-separated subset, for an A/B run of the cases a change touches: `random,bulk`.

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -12,7 +12,26 @@ export type PgbenchResult = {
   failed: number;
   p50Ms: number;
   p99Ms: number;
+  loneCommits: LoneCommits;
 };
+
+/**
+ * One client's one-row INSERTs, each its own transaction, for a few seconds: what a durable commit costs on
+ * this machine's disk alone, and how often a flush stalls. A stall holds every posting in flight, whatever
+ * the server does, so its count and length bound the p99 the cases can reach.
+ */
+export type LoneCommits = {
+  seconds: number;
+  perSecond: number;
+  p50Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  over50Ms: number;
+};
+
+const LONE_COMMIT_SCRIPT =
+  'INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (1, 1, 1, 1, CURRENT_TIMESTAMP);\n';
+const LONE_COMMIT_SECONDS = 10;
 
 // On Debian the pgbench binary ships with the server package (postgresql-15), not with postgresql-client.
 const PGBENCH_PACKAGE = 'postgresql-contrib';
@@ -57,15 +76,25 @@ export async function runPgbench(
   try {
     await admin.unsafe(`create database "${name}"`);
     await run(['-i', '-q', '-s', '10', url.href]);
+    // As the cases start after the seed's checkpoint, so does pgbench after its own load.
+    const pgbenchDb = postgres(url.href, { max: 1, onnotice: () => {} });
+    await pgbenchDb`checkpoint`.finally(() => pgbenchDb.end({ timeout: 5 }));
+    const loneCommits = await runLoneCommits(
+      url.href,
+      logDir,
+      Math.min(LONE_COMMIT_SECONDS, options.durationSeconds),
+    );
     const threads = String(Math.min(2, options.connections));
+    const tpcbLogs = join(logDir, 'tpcb');
+    mkdirSync(tpcbLogs);
     const output = await run([
       ...['-c', String(options.connections), '-j', threads, '-T', String(options.durationSeconds)],
-      ...['-b', 'tpcb-like', '-l', '--log-prefix', join(logDir, 'pgbench'), url.href],
+      ...['-b', 'tpcb-like', '-l', '--log-prefix', join(tpcbLogs, 'pgbench'), url.href],
     ]);
-    const tps = Number(/^tps = ([\d.]+)/m.exec(output)?.[1]);
-    if (!Number.isFinite(tps)) throw new Error(`pgbench printed no tps:\n${output}`);
-    const latencies = readLatenciesMs(logDir);
+    const tps = tpsOf(output);
+    const latencies = readLatenciesMs(tpcbLogs);
     return {
+      loneCommits,
       tps,
       transactions: Number(/actually processed: (\d+)/.exec(output)?.[1] ?? latencies.length),
       failed: Number(/number of failed transactions: (\d+)/.exec(output)?.[1] ?? 0),
@@ -91,6 +120,41 @@ export async function dropPgbenchDatabase(databaseUrl: string, tag: string): Pro
   } finally {
     await admin.end({ timeout: 5 });
   }
+}
+
+async function runLoneCommits(url: string, logDir: string, seconds: number): Promise<LoneCommits> {
+  const dir = join(logDir, 'lone');
+  mkdirSync(dir);
+  const script = join(logDir, 'lone-commit.sql');
+  writeFileSync(script, LONE_COMMIT_SCRIPT);
+  const output = await run([
+    '-n',
+    '-c',
+    '1',
+    '-T',
+    String(seconds),
+    '-f',
+    script,
+    '-l',
+    '--log-prefix',
+    join(dir, 'pgbench'),
+    url,
+  ]);
+  const latencies = readLatenciesMs(dir);
+  return {
+    seconds,
+    perSecond: tpsOf(output),
+    p50Ms: percentile(latencies, 0.5),
+    p999Ms: percentile(latencies, 0.999),
+    maxMs: percentile(latencies, 1),
+    over50Ms: latencies.filter((ms) => ms > 50).length,
+  };
+}
+
+function tpsOf(output: string): number {
+  const tps = Number(/^tps = ([\d.]+)/m.exec(output)?.[1]);
+  if (!Number.isFinite(tps)) throw new Error(`pgbench printed no tps:\n${output}`);
+  return tps;
 }
 
 /** Runs pgbench and resolves with its stdout and stderr (it prints its summary on stdout, progress on stderr). */

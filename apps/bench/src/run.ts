@@ -13,6 +13,7 @@ import { signAccessToken } from '@tekana/api';
 import {
   bulkRequests,
   type CaseDetails,
+  type LoadSettings,
   logPath,
   measure,
   startBareExpress,
@@ -108,12 +109,13 @@ async function main(): Promise<number> {
 }
 
 type Run = { startedAt: Date; stamp: string; tag: string; redisPrefix: string; smsGatewayUrl: string };
-type Load = { connections: number; durationSeconds: number };
+type Load = LoadSettings;
 
 async function measureAll(config: BenchConfig, run: Run) {
   const load: Load = {
     connections: config.BENCH_CONNECTIONS,
     durationSeconds: config.BENCH_DURATION_SECONDS,
+    warmUpSeconds: config.BENCH_WARMUP_SECONDS,
   };
   const loadAtStart = loadavg()[0] ?? 0;
   const transfers = await measureTransfers(config, run, load);
@@ -124,6 +126,7 @@ async function measureAll(config: BenchConfig, run: Run) {
     references.bare.rate,
   );
   const details = { ...transfers.details, 'bare express': references.bareDetails };
+  const lone = references.loneCommits;
   // Every server has stopped (each relays its last notices on the way out): what is left is a leak.
   const leftovers = {
     outboxBacklog: await pendingNotices(config.DATABASE_URL),
@@ -145,6 +148,7 @@ async function measureAll(config: BenchConfig, run: Run) {
     measurements: [...transfers.measurements, references.pgbench, references.bare],
     notes: [
       machineNote,
+      `the disk: one client's one-row commits (pgbench, ${lone.seconds} s): ${Math.round(lone.perSecond)}/s, p50 ${lone.p50Ms.toFixed(2)} ms, p99.9 ${lone.p999Ms.toFixed(1)} ms, max ${lone.maxMs.toFixed(0)} ms, ${lone.over50Ms} over 50 ms (a stalled flush holds every posting in flight)`,
       `hot ÷ random: ${hotPerRandom === null ? 'not measured (BENCH_CASES)' : hotPerRandom.toFixed(2)}`,
       `left at the end: ${leftovers.outboxBacklog} notices in the outbox, ${leftovers.redisKeys} Redis keys under ${run.redisPrefix} (queued SMS jobs: no worker runs in the bench)`,
       ...notesFor(details),
@@ -155,6 +159,7 @@ async function measureAll(config: BenchConfig, run: Run) {
       machine,
       rows,
       hotPerRandom,
+      loneCommits: lone,
       leftovers,
       details,
     },
@@ -268,7 +273,9 @@ async function measureTransfers(config: BenchConfig, run: Run, load: Load) {
 }
 
 async function measureReferences(config: BenchConfig, run: Run, load: Load, next: NextRequest) {
-  say(`pgbench tpcb-like (scale 10): ${load.connections} clients for ${load.durationSeconds} s`);
+  say(
+    `pgbench: one client's commits, then tpcb-like (scale 10): ${load.connections} clients for ${load.durationSeconds} s`,
+  );
   const result = await runPgbench(config.DATABASE_URL, { ...load, tag: run.tag });
   const pgbench: Measurement = {
     name: 'pgbench tpcb-like',
@@ -285,14 +292,20 @@ async function measureReferences(config: BenchConfig, run: Run, load: Load, next
   const logFile = logPath(root, run.stamp, 'bare-express');
   const bare = await startBareExpress(root, logFile);
   const measured = await measure('bare express', bare, '/echo', 200, next, load, logFile);
-  return { pgbench, bare: measured.measurement, bareDetails: measured.details };
+  return {
+    pgbench,
+    loneCommits: result.loneCommits,
+    bare: measured.measurement,
+    bareDetails: measured.details,
+  };
 }
 
 /** One line per case: its statuses and the server's warnings, then why requests failed, if any did. */
 function notesFor(details: Record<string, CaseDetails>): string[] {
   const notes = [
     'ok = 201 (transfers), 200 (bare express), committed transactions (pgbench); not ok = any other status',
-    '(failed transactions for pgbench); errors = connection errors and timeouts; latencies cover every response.',
+    '(failed transactions for pgbench); errors = connection errors and timeouts; latencies cover every response',
+    'of the measure; each case over HTTP runs its warm-up first, at the same load, counted apart (below).',
   ];
   for (const [name, d] of Object.entries(details)) {
     const statuses = Object.entries(d.statusCounts)
@@ -301,10 +314,17 @@ function notesFor(details: Record<string, CaseDetails>): string[] {
     notes.push(
       `${name}: statuses ${statuses || 'none'}; server CPU ${d.cpuMsPerOk.toFixed(3)} ms per response; timeouts ${d.timeouts}; server log ${d.serverLog.warnings} warn, ${d.serverLog.errors} error (${d.logFile})`,
     );
+    if (d.warmUp) {
+      const w = d.warmUp;
+      const statuses = Object.entries(w.statusCounts).map(([code, n]) => `${code}×${n}`);
+      notes.push(
+        `  warm-up: ${w.seconds} s before the measure, not counted: statuses ${statuses.join(' ') || 'none'}, errors ${w.errors}, p50/p99 ${w.p50Ms}/${w.p99Ms} ms`,
+      );
+    }
     if (d.batches) {
       const b = d.batches;
       notes.push(
-        `  engine: ${b.batches} batches, ${b.meanPostings.toFixed(1)} postings and ${b.meanMs.toFixed(1)} ms each on average`,
+        `  engine: ${b.batches} batches, ${b.meanPostings.toFixed(1)} postings and ${b.meanMs.toFixed(1)} ms each on average; ${b.over50Ms} over 50 ms, ${b.over100Ms} over 100 ms; over 50 ms in their lock trip ${b.tripsOver50Ms.lock}, in their write trip (COMMIT waits for the WAL flush) ${b.tripsOver50Ms.write}`,
       );
     }
     for (const sample of d.unexpectedSamples) notes.push(`  e.g. ${sample}`);
