@@ -63,46 +63,42 @@ async function postedUnder(externalReferenceNumber: string) {
   return listed.body.data.items;
 }
 
-/** `posting_batch_size_count` from /metrics: how many engine batches this server has committed. */
-async function batchesCommitted(): Promise<number> {
+/** A counter of this server's /metrics by its series as printed, e.g. `posting_batch_size_count`. */
+async function metricCount(series: string): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = /^posting_batch_size_count (\d+)/m.exec(text);
-  if (!line?.[1]) throw new Error('no posting_batch_size_count on /metrics');
-  return Number(line[1]);
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  if (!line) throw new Error(`no ${series} on /metrics`);
+  return Number(line.slice(series.length + 1));
 }
 
-/** `posting_batch_trip_seconds_count` by trip from /metrics: the lock and write round trips batches made. */
+/** How many engine batches this server has committed. */
+const batchesCommitted = () => metricCount('posting_batch_size_count');
+
+/** The lock and write round trips the engine's batches have timed. */
 async function batchTrips(): Promise<{ lock: number; write: number }> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const count = (trip: string) =>
-    Number(
-      new RegExp(`^posting_batch_trip_seconds_count\\{trip="${trip}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0,
-    );
-  return { lock: count('lock'), write: count('write') };
+  const [lock, write] = await Promise.all(
+    ['lock', 'write'].map((trip) => metricCount(`posting_batch_trip_seconds_count{trip="${trip}"}`)),
+  );
+  return { lock: lock as number, write: write as number };
 }
 
 describe("the engine's batches on /metrics", () => {
   it('times the lock trip of every batch, and the write trip of a batch that wrote', async () => {
     const [alice, bob] = await Promise.all([customerWithWallet(500), customerWithWallet(0)]);
+    const transfer = (from: Customer, to: Customer, amount: number) =>
+      server.rest(
+        'POST',
+        '/transactions',
+        item('TRANSFER', from.wallet.id, to.wallet.id, amount),
+        from.token,
+      );
     const before = await batchTrips();
-    const posted = await server.rest(
-      'POST',
-      '/transactions',
-      item('TRANSFER', alice.wallet.id, bob.wallet.id, 200),
-      alice.token,
-    );
-    expect(posted.status).toBe(201);
+    expect((await transfer(alice, bob, 200)).status).toBe(201);
     const afterPosting = await batchTrips();
     expect(afterPosting).toEqual({ lock: before.lock + 1, write: before.write + 1 });
 
     // Refused in the plan (more than bob holds): locked and read, nothing written.
-    const refused = await server.rest(
-      'POST',
-      '/transactions',
-      item('TRANSFER', bob.wallet.id, alice.wallet.id, 900),
-      bob.token,
-    );
-    expect(refused.status).toBe(422);
+    expect((await transfer(bob, alice, 900)).status).toBe(422);
     expect(await batchTrips()).toEqual({ lock: afterPosting.lock + 1, write: afterPosting.write });
   });
 });
