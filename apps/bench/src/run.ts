@@ -109,10 +109,9 @@ async function main(): Promise<number> {
 }
 
 type Run = { startedAt: Date; stamp: string; tag: string; redisPrefix: string; smsGatewayUrl: string };
-type Load = LoadSettings;
 
 async function measureAll(config: BenchConfig, run: Run) {
-  const load: Load = {
+  const load: LoadSettings = {
     connections: config.BENCH_CONNECTIONS,
     durationSeconds: config.BENCH_DURATION_SECONDS,
     warmUpSeconds: config.BENCH_WARMUP_SECONDS,
@@ -170,7 +169,7 @@ async function measureAll(config: BenchConfig, run: Run) {
  * Random transfers, hot-merchant payments and bulk postings over HTTP, each against a fresh server (so
  * each peak RSS is its own), then the engine called in this process.
  */
-async function measureTransfers(config: BenchConfig, run: Run, load: Load) {
+async function measureTransfers(config: BenchConfig, run: Run, load: LoadSettings) {
   const jwtSecret = randomBytes(32).toString('hex');
   const settings = {
     root,
@@ -272,7 +271,7 @@ async function measureTransfers(config: BenchConfig, run: Run, load: Load) {
   };
 }
 
-async function measureReferences(config: BenchConfig, run: Run, load: Load, next: NextRequest) {
+async function measureReferences(config: BenchConfig, run: Run, load: LoadSettings, next: NextRequest) {
   say(
     `pgbench: one client's commits, then tpcb-like (scale 10): ${load.connections} clients for ${load.durationSeconds} s`,
   );
