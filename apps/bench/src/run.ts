@@ -299,6 +299,15 @@ async function measureReferences(config: BenchConfig, run: Run, load: LoadSettin
   };
 }
 
+/** `201×9000 503×2`, or `none`. */
+function statusList(counts: Record<string, number>): string {
+  return (
+    Object.entries(counts)
+      .map(([code, n]) => `${code}×${n}`)
+      .join(' ') || 'none'
+  );
+}
+
 /** One line per case: its statuses and the server's warnings, then why requests failed, if any did. */
 function notesFor(details: Record<string, CaseDetails>): string[] {
   const notes = [
@@ -307,17 +316,13 @@ function notesFor(details: Record<string, CaseDetails>): string[] {
     'of the measure; each case over HTTP runs its warm-up first, at the same load, counted apart (below).',
   ];
   for (const [name, d] of Object.entries(details)) {
-    const statuses = Object.entries(d.statusCounts)
-      .map(([code, n]) => `${code}×${n}`)
-      .join(' ');
     notes.push(
-      `${name}: statuses ${statuses || 'none'}; server CPU ${d.cpuMsPerOk.toFixed(3)} ms per response; timeouts ${d.timeouts}; server log ${d.serverLog.warnings} warn, ${d.serverLog.errors} error (${d.logFile})`,
+      `${name}: statuses ${statusList(d.statusCounts)}; server CPU ${d.cpuMsPerOk.toFixed(3)} ms per response; timeouts ${d.timeouts}; server log ${d.serverLog.warnings} warn, ${d.serverLog.errors} error (${d.logFile})`,
     );
     if (d.warmUp) {
       const w = d.warmUp;
-      const statuses = Object.entries(w.statusCounts).map(([code, n]) => `${code}×${n}`);
       notes.push(
-        `  warm-up: ${w.seconds} s before the measure, not counted: statuses ${statuses.join(' ') || 'none'}, errors ${w.errors}, p50/p99 ${w.p50Ms}/${w.p99Ms} ms`,
+        `  warm-up: ${w.seconds} s before the measure, not counted: statuses ${statusList(w.statusCounts)}, errors ${w.errors}, p50/p99 ${w.p50Ms}/${w.p99Ms} ms`,
       );
     }
     if (d.batches) {

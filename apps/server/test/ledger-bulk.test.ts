@@ -63,23 +63,24 @@ async function postedUnder(externalReferenceNumber: string) {
   return listed.body.data.items;
 }
 
-/** A counter of this server's /metrics by its series as printed, e.g. `posting_batch_size_count`. */
-async function metricCount(series: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  if (!line) throw new Error(`no ${series} on /metrics`);
-  return Number(line.slice(series.length + 1));
+/** This server's /metrics, read once: a counter by its series as printed, e.g. `posting_batch_size_count`. */
+async function metricCounts(): Promise<(series: string) => number> {
+  const lines = (await (await fetch(`${server.url}/metrics`)).text()).split('\n');
+  return (series) => {
+    const line = lines.find((l) => l.startsWith(`${series} `));
+    if (!line) throw new Error(`no ${series} on /metrics`);
+    return Number(line.slice(series.length + 1));
+  };
 }
 
 /** How many engine batches this server has committed. */
-const batchesCommitted = () => metricCount('posting_batch_size_count');
+const batchesCommitted = async () => (await metricCounts())('posting_batch_size_count');
 
 /** The lock and write round trips the engine's batches have timed. */
 async function batchTrips(): Promise<{ lock: number; write: number }> {
-  const [lock, write] = await Promise.all(
-    ['lock', 'write'].map((trip) => metricCount(`posting_batch_trip_seconds_count{trip="${trip}"}`)),
-  );
-  return { lock: lock as number, write: write as number };
+  const count = await metricCounts();
+  const trips = (trip: string) => count(`posting_batch_trip_seconds_count{trip="${trip}"}`);
+  return { lock: trips('lock'), write: trips('write') };
 }
 
 describe("the engine's batches on /metrics", () => {

@@ -21,8 +21,6 @@ import { createWalletService } from './wallets';
  */
 const SIZE = { customers: 20_000, postings: 200_000 };
 const WATCHED = new Set(['customers', 'wallets', 'transactions', 'posting_keys']);
-/** A month of transactions (transactions_p2026_11) is read whole as surely as the table itself. */
-
 type Captured = { sql: string; params: unknown[] };
 let seeded: SeededDatabase;
 let captured: Captured[] = [];
