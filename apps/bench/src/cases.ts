@@ -27,7 +27,9 @@ export type ServerSettings = {
 export type LoadSettings = { connections: number; durationSeconds: number; warmUpSeconds: number };
 
 /** The warm-up's own figures, shown beside the case so that what was left out can be seen. */
-export type WarmUp = Pick<LoadResult, 'statusCounts' | 'p50Ms' | 'p99Ms' | 'errors'> & { seconds: number };
+export type WarmUp = Pick<LoadResult, 'statusCounts' | 'ok' | 'unexpected' | 'p50Ms' | 'p99Ms' | 'errors'> & {
+  seconds: number;
+};
 
 /** What a case found beyond its table row: the status breakdown, why requests failed, the server's warnings. */
 export type CaseDetails = Pick<
@@ -203,6 +205,8 @@ export async function measure(
       warmUp: warmUp && {
         seconds: load.warmUpSeconds,
         statusCounts: warmUp.statusCounts,
+        ok: warmUp.ok,
+        unexpected: warmUp.unexpected,
         p50Ms: warmUp.p50Ms,
         p99Ms: warmUp.p99Ms,
         errors: warmUp.errors,
