@@ -139,7 +139,7 @@ export function createHoldService(deps: HoldDeps) {
         await giveBackLimitUsage(run, [
           limitGiveBack(limitPeriods, row, { amount: hold.amount - amount, count: 0 }),
         ]);
-        const notices = outboxNoticesFor(row, debited, credited);
+        const notices = outboxNoticesFor([{ row, debited, credited }]);
         await insertNotices(run, notices);
         await audit(run, actor, 'transaction.capture', before, row);
         noticed = notices.length > 0;

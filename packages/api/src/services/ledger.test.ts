@@ -147,6 +147,84 @@ describe('posting a transaction', () => {
   });
 });
 
+describe('the notices of a bulk call', () => {
+  /** The posting each item of a bulk made, by item; a refused item has none. */
+  const postedItems = (output: { results: { status: number; data?: unknown }[] }) =>
+    output.results.map((r) =>
+      r.status === 201 ? (r.data as { id: string; referenceNumber: string }) : undefined,
+    );
+
+  it('tells a payer once for all the postings of one call, with the count, total and balance after the last, and each payee their own', async () => {
+    const alice = await bed.fundedCustomer(10_000);
+    const payees = [await bed.fundedCustomer(0), await bed.fundedCustomer(0), await bed.fundedCustomer(0)];
+    const [bob, carol, dave] = payees as [(typeof payees)[0], (typeof payees)[0], (typeof payees)[0]];
+    const output = await bed.services.ledger.postMany(alice.customer, {
+      atomic: false,
+      transactions: [
+        posting('TRANSFER', alice.wallet.id, bob.wallet.id, 100, bed.ref()),
+        posting('TRANSFER', alice.wallet.id, carol.wallet.id, 200, bed.ref()),
+        // Refused (more than alice has): it posts nothing, and her notice does not count it.
+        posting('TRANSFER', alice.wallet.id, dave.wallet.id, 1_000_000, bed.ref()),
+        posting('TRANSFER', alice.wallet.id, dave.wallet.id, 300, bed.ref()),
+      ],
+    });
+    const [toBob, toCarol, refused, toDave] = postedItems(output);
+    expect(refused).toBeUndefined();
+    if (!toBob || !toCarol || !toDave) throw new Error('a good item was not posted');
+    // The payer's notice goes with the last posting it tells of.
+    expect(await bed.noticesOf(toBob.id)).toEqual([
+      expect.objectContaining({ to: bob.customer.phoneNumber, kind: 'CREDIT_NOTICE' }),
+    ]);
+    expect(await bed.noticesOf(toCarol.id)).toEqual([
+      expect.objectContaining({ to: carol.customer.phoneNumber, kind: 'CREDIT_NOTICE' }),
+    ]);
+    const last = await bed.noticesOf(toDave.id);
+    expect(last.map((j) => [j.to, j.kind]).sort()).toEqual(
+      [
+        [alice.customer.phoneNumber, 'DEBIT_NOTICE'],
+        [dave.customer.phoneNumber, 'CREDIT_NOTICE'],
+      ].sort(),
+    );
+    expect(last.find((j) => j.kind === 'DEBIT_NOTICE')?.text).toBe(
+      `Tekana: 600 RWF debited from account ${alice.wallet.accountNumber} in 3 transactions. Ref ${toBob.referenceNumber} and 2 more. Balance 9,400 RWF.`,
+    );
+    expect(last.find((j) => j.kind === 'CREDIT_NOTICE')?.text).toBe(
+      `Tekana: 300 RWF credited to account ${dave.wallet.accountNumber}. Ref ${toDave.referenceNumber}. Balance 300 RWF.`,
+    );
+  });
+
+  it('tells a payee paid twice in one atomic call once, and keeps two calls that share a batch apart', async () => {
+    const alice = await bed.fundedCustomer(10_000);
+    const bob = await bed.fundedCustomer(0);
+    const call = () =>
+      bed.services.ledger.postMany(alice.customer, {
+        atomic: true,
+        transactions: [
+          posting('TRANSFER', alice.wallet.id, bob.wallet.id, 70, bed.ref()),
+          posting('TRANSFER', alice.wallet.id, bob.wallet.id, 30, bed.ref()),
+        ],
+      });
+    // Made together, the two calls' postings may share an engine batch; each still tells its own.
+    const outputs = await Promise.all([call(), call()]);
+    const notices = [];
+    for (const output of outputs) {
+      const [first, second] = postedItems(output);
+      if (!first || !second) throw new Error('an atomic call was not posted');
+      expect(await bed.noticesOf(first.id)).toEqual([]);
+      const told = await bed.noticesOf(second.id);
+      expect(told.map((j) => j.kind).sort()).toEqual(['CREDIT_NOTICE', 'DEBIT_NOTICE']);
+      for (const notice of told) expect(notice.text).toContain(`100 RWF`);
+      for (const notice of told)
+        expect(notice.text).toContain(`in 2 transactions. Ref ${first.referenceNumber} and 1 more.`);
+      notices.push(...told);
+    }
+    const toBob = notices.filter((j) => j.to === bob.customer.phoneNumber).map((j) => j.text);
+    // After both calls bob holds 200; whichever call posted last tells him so.
+    expect(toBob.filter((text) => text.endsWith('Balance 200 RWF.'))).toHaveLength(1);
+    expect(toBob.filter((text) => text.endsWith('Balance 100 RWF.'))).toHaveLength(1);
+  });
+});
+
 describe('refusing a posting (422, nothing posted)', () => {
   it('refuses a transfer that would overdraw a PERSONAL wallet', async () => {
     const alice = await bed.fundedCustomer(100);

@@ -30,7 +30,7 @@ import type { Clock } from '../ports/clock';
 import { ownersIn, toTransaction, transactionFor } from './api-rows';
 import { auditEntry } from './audit';
 import { makeReferenceNumber, referencesAt } from './generated-numbers';
-import { outboxNoticesFor } from './ledger-notices';
+import { type BulkCall, outboxNoticesFor } from './ledger-notices';
 import { createLimitPeriods } from './limit-periods';
 import { limitGiveBack } from './limit-usage';
 import { createPayeeResolver, type ResolvedPosting } from './payees';
@@ -90,31 +90,35 @@ export function createLedgerService(deps: LedgerDeps) {
     onBatch: deps.onPostingBatch,
   });
   const payees = createPayeeResolver(deps.database);
-  const request = (actor: Actor, input: TransactionCreateInput): PostingRequest => ({
+  const request = (actor: Actor, input: TransactionCreateInput, bulk?: BulkCall): PostingRequest => ({
     actor,
     input,
     requestHash: requestFingerprint(actor, input),
+    bulk,
   });
 
   // Not atomic: a group per item, so that whatever fails one item (even a value the database refuses)
-  // fails only that item.
-  const postEach = (actor: Actor, inputs: ResolvedPosting[]) =>
-    Promise.all(
+  // fails only that item. The call's items share one `BulkCall`, which folds their notices per wallet.
+  function postEach(actor: Actor, inputs: ResolvedPosting[]): Promise<PostingResult[]> {
+    const bulk: BulkCall = {};
+    return Promise.all(
       inputs.map((input): Promise<PostingResult> => {
         if (input instanceof DomainError) return Promise.resolve({ ok: false, error: input });
         // Submitted together, they still share a batch.
-        return engine.submit({ requests: [request(actor, input)], atomic: false }).then(
+        return engine.submit({ requests: [request(actor, input, bulk)], atomic: false }).then(
           ([result]) => result ?? NO_ANSWER,
           (error: Error): PostingResult => ({ ok: false, error }),
         );
       }),
     );
+  }
 
   /** Atomic: a payee that does not exist refuses the whole bulk before the engine sees any of it. */
   async function postAll(actor: Actor, inputs: ResolvedPosting[]): Promise<PostingResult[]> {
+    const bulk: BulkCall = {};
     const requests = inputs.map((input, index) => {
       if (input instanceof DomainError) throw new AtomicBulkRefused(index, input);
-      return request(actor, input);
+      return request(actor, input, bulk);
     });
     return engine.submit({ requests, atomic: true });
   }
@@ -193,7 +197,7 @@ export function createLedgerService(deps: LedgerDeps) {
             await giveBackLimitUsage(run, [
               limitGiveBack(limitPeriods, original, { amount: original.amount, count: 1 }),
             ]);
-            await insertNotices(run, outboxNoticesFor(reversal, debited, credited));
+            await insertNotices(run, outboxNoticesFor([{ row: reversal, debited, credited }]));
             await insertTransactionAudits(
               run,
               [reversalAudit(actor, original, reversal)],

@@ -14,13 +14,18 @@ import type {
 import { ownersIn, type PostingOwners, toPostingFields } from './api-rows';
 import { auditEntry } from './audit';
 import { newHold } from './hold-checks';
-import { outboxNoticesFor } from './ledger-notices';
+import { type BulkCall, type NoticedPosting, outboxNoticesFor } from './ledger-notices';
 import { type LimitUsage, limitExceededError } from './limit-usage';
 import { authorizePosting, postingRefusal } from './posting-checks';
 import { isSameRequest } from './request-fingerprint';
 
-/** One posting asked for, with its idempotency fingerprint. */
-export type PostingRequest = { actor: Actor; input: TransactionCreateInput; requestHash: string };
+/** One posting asked for, with its idempotency fingerprint, and the bulk call it came in, if any. */
+export type PostingRequest = {
+  actor: Actor;
+  input: TransactionCreateInput;
+  requestHash: string;
+  bulk?: BulkCall;
+};
 
 /** Postings that stand or fall together: one for a single posting, all items of an atomic bulk. */
 export type PostingGroup = { requests: PostingRequest[]; atomic: boolean };
@@ -103,11 +108,11 @@ export function planBatch(
   );
   const postings: NewPosting[] = [];
   const holds: NewHold[] = [];
-  const notices: NewOutboxNotice[] = [];
+  const noticed: NoticedPosting[] = [];
   const audits: NewAuditEntry[] = [];
 
   function apply(request: PostingRequest): NewPosting | TransactionRow {
-    const { actor, input, requestHash } = request;
+    const { actor, input, requestHash, bulk } = request;
     if (input.debitedWalletId === input.creditedWalletId) {
       throw new DomainError('SAME_WALLET', 'A transaction moves money between two different wallets');
     }
@@ -157,7 +162,7 @@ export function planBatch(
     postings.push(posting);
     posted.set(posting.externalReferenceNumber, posting);
     // The notices go out when money moves: for a hold, at its capture.
-    if (holdSeconds === undefined) notices.push(...outboxNoticesFor(posting, debited, credited));
+    if (holdSeconds === undefined) noticed.push({ row: posting, debited, credited, bulk });
     else holds.push(newHold(posting, actor, holdSeconds));
     if (actor.role === 'ADMIN') {
       audits.push(auditEntry(actor, 'transaction.post', posting.id, null, toPostingFields(posting)));
@@ -170,7 +175,7 @@ export function planBatch(
     const mark = {
       postings: postings.length,
       holds: holds.length,
-      notices: notices.length,
+      noticed: noticed.length,
       audits: audits.length,
     };
     const limitsMark = snapshot.limits?.mark() ?? 0;
@@ -190,7 +195,7 @@ export function planBatch(
         }
         for (const undone of postings.splice(mark.postings)) posted.delete(undone.externalReferenceNumber);
         holds.splice(mark.holds);
-        notices.splice(mark.notices);
+        noticed.splice(mark.noticed);
         audits.splice(mark.audits);
         snapshot.limits?.undo(limitsMark);
         for (const [id, balance] of balances) {
@@ -220,7 +225,7 @@ export function planBatch(
     balanceChanges,
     holds,
     heldAfter,
-    notices,
+    notices: outboxNoticesFor(noticed),
     audits,
     limitUsage,
   };
