@@ -227,7 +227,9 @@ export type BatchFigures = {
   meanMs: number;
   over50Ms: number;
   over100Ms: number;
-  /** Batches whose lock trip (BEGIN, locks, reads) or write trip (writes, COMMIT) took over 50 ms. */
+  /** The mean lock trip (BEGIN, locks, reads) of a batch, and the mean write trip (writes, COMMIT) of one that wrote. */
+  meanTripMs: { lock: number; write: number };
+  /** Batches whose lock trip or write trip took over 50 ms. */
   tripsOver50Ms: { lock: number; write: number };
 } | null;
 
@@ -253,12 +255,16 @@ function batchFigures(before: MetricSeries, after: MetricSeries): BatchFigures {
   const over = (histogram: string, le: string, labels = '') =>
     during(`${histogram}_count${labels ? `{${labels}}` : ''}`) -
     during(`${histogram}_bucket{le="${le}"${labels ? `,${labels}` : ''}}`);
+  const meanTripMs = (trip: string) =>
+    (1000 * during(`posting_batch_trip_seconds_sum{trip="${trip}"}`)) /
+    during(`posting_batch_trip_seconds_count{trip="${trip}"}`);
   return {
     batches,
     meanPostings: during('posting_batch_size_sum') / batches,
     meanMs: (1000 * during('posting_batch_duration_seconds_sum')) / batches,
     over50Ms: over('posting_batch_duration_seconds', '0.05'),
     over100Ms: over('posting_batch_duration_seconds', '0.1'),
+    meanTripMs: { lock: meanTripMs('lock'), write: meanTripMs('write') },
     tripsOver50Ms: {
       lock: over('posting_batch_trip_seconds', '0.05', 'trip="lock"'),
       write: over('posting_batch_trip_seconds', '0.05', 'trip="write"'),

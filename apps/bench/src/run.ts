@@ -341,7 +341,7 @@ function notesFor(details: Record<string, CaseDetails>): string[] {
     if (d.batches) {
       const b = d.batches;
       notes.push(
-        `  engine: ${b.batches} batches, ${b.meanPostings.toFixed(1)} postings and ${b.meanMs.toFixed(1)} ms each on average; ${b.over50Ms} over 50 ms, ${b.over100Ms} over 100 ms; over 50 ms in their lock trip ${b.tripsOver50Ms.lock}, in their write trip (COMMIT waits for the WAL flush) ${b.tripsOver50Ms.write}`,
+        `  engine: ${b.batches} batches, ${b.meanPostings.toFixed(1)} postings and ${b.meanMs.toFixed(1)} ms each on average (lock trip ${b.meanTripMs.lock.toFixed(1)} ms, write trip ${b.meanTripMs.write.toFixed(1)} ms); ${b.over50Ms} over 50 ms, ${b.over100Ms} over 100 ms; over 50 ms in their lock trip ${b.tripsOver50Ms.lock}, in their write trip (COMMIT waits for the WAL flush) ${b.tripsOver50Ms.write}`,
       );
     }
     for (const sample of d.unexpectedSamples) notes.push(`  e.g. ${sample}`);
