@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { makeAccountNumber } from '@tekana/contracts';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOwnDataDir } from '../../../test/own-database';
 import { createDatabase } from './client';
@@ -159,5 +159,59 @@ describe('verifyLedger', () => {
     expect(await verifyLedger(db)).toEqual([
       expect.objectContaining({ check: 'REVERSAL_LINK', transactionId: lopsided.id }),
     ]);
+  });
+
+  it('names a posting whose wallets or transaction type do not exist, which no balance check sees', async () => {
+    // The test before leaves a lopsided reversal behind: what is found besides it is what these rows broke.
+    const before = await verifyLedger(db);
+    const [transactionType] = await db.select().from(transactionTypes).limit(1);
+    const a = await openWallet();
+    const b = await openWallet();
+    // Written directly, as no posting path would: nothing checks what a posting names on insert.
+    const orphan = (over: Partial<typeof transactions.$inferInsert>) => {
+      const ref = randomBytes(8).toString('hex');
+      return {
+        referenceNumber: `TX${ref}`,
+        externalReferenceNumber: ref,
+        requestHash: ref,
+        transactionTypeId: transactionType?.id ?? '',
+        channelType: 'WEB' as const,
+        debitedWalletId: randomUUID(),
+        creditedWalletId: randomUUID(),
+        amount: 100,
+        currencyCode: 'RWF' as const,
+        debitedWalletBalance: -100,
+        creditedWalletBalance: 100,
+        ...over,
+      };
+    };
+    const [noWallets, noType] = await db
+      .insert(transactions)
+      .values([
+        orphan({}),
+        // CANCELLED moved no money: a and b's balances stay right, only the type is missing.
+        orphan({
+          debitedWalletId: a.id,
+          creditedWalletId: b.id,
+          transactionTypeId: randomUUID(),
+          status: 'CANCELLED',
+        }),
+      ])
+      .returning();
+    if (!noWallets || !noType) throw new Error('no rows');
+    const problems = await verifyLedger(db);
+    expect(problems).toHaveLength(before.length + 2);
+    expect(problems).toContainEqual({
+      check: 'POSTING_REFERENCE',
+      transactionId: noWallets.id,
+      message: `Transaction ${noWallets.id} names debited wallet ${noWallets.debitedWalletId} and credited wallet ${noWallets.creditedWalletId}, which do not exist`,
+    });
+    expect(problems).toContainEqual({
+      check: 'POSTING_REFERENCE',
+      transactionId: noType.id,
+      message: `Transaction ${noType.id} names transaction type ${noType.transactionTypeId}, which does not exist`,
+    });
+    await db.delete(transactions).where(inArray(transactions.id, [noWallets.id, noType.id]));
+    expect(await verifyLedger(db)).toEqual(before);
   });
 });

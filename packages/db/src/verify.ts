@@ -2,7 +2,7 @@ import type { CurrencyCode } from '@tekana/contracts';
 import { and, count, eq, inArray, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Db, Queryable } from './handle';
-import { holds, MOVED_MONEY_STATUSES, transactions, wallets } from './schema';
+import { holds, MOVED_MONEY_STATUSES, transactions, transactionTypes, wallets } from './schema';
 
 /** One broken invariant of the ledger (README, "Money model"), naming its offender. */
 export type LedgerProblem =
@@ -11,7 +11,8 @@ export type LedgerProblem =
   | { check: 'REVERSAL_LINK'; transactionId: string; message: string }
   | { check: 'REVERSAL_MISSING'; transactionId: string; message: string }
   | { check: 'HELD_BALANCE'; walletId: string; accountNumber: string; message: string }
-  | { check: 'HOLD_STATUS'; transactionId: string; message: string };
+  | { check: 'HOLD_STATUS'; transactionId: string; message: string }
+  | { check: 'POSTING_REFERENCE'; transactionId: string; message: string };
 
 // A ledger that is badly broken would otherwise list millions of rows; the first ones say enough.
 const MAX_PROBLEMS_PER_CHECK = 1_000;
@@ -25,7 +26,8 @@ const MAX_PROBLEMS_PER_CHECK = 1_000;
  * - a hold and its posting agree: PENDING with PENDING, CAPTURED with a posting of the captured amount
  *   that moved money, VOIDED and EXPIRED with CANCELLED;
  * - per currency, the balances sum to 0;
- * - every reversal mirrors an original that is REVERSED, and every REVERSED original has one reversal.
+ * - every reversal mirrors an original that is REVERSED, and every REVERSED original has one reversal;
+ * - every posting names wallets and a transaction type that exist (no foreign key says so: migration 0009).
  */
 export async function verifyLedger(db: Db): Promise<LedgerProblem[]> {
   return db.transaction(
@@ -36,6 +38,7 @@ export async function verifyLedger(db: Db): Promise<LedgerProblem[]> {
       ...(await missingReversalProblems(tx)),
       ...(await heldBalanceProblems(tx)),
       ...(await holdStatusProblems(tx)),
+      ...(await postingReferenceProblems(tx)),
     ],
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
   );
@@ -209,4 +212,42 @@ async function holdStatusProblems(db: Queryable): Promise<LedgerProblem[]> {
       message: `Transaction ${r.id} is PENDING but is no hold`,
     })),
   ];
+}
+
+/**
+ * A posting whose wallet or transaction type does not exist: the insert checks none by foreign key (the
+ * engine's locks do), and a delete trigger guards them since; this finds one that got past both. Its
+ * balances count nowhere else: the balance checks start from the wallets. One pass over the postings.
+ */
+async function postingReferenceProblems(db: Queryable): Promise<LedgerProblem[]> {
+  const debited = alias(wallets, 'debited');
+  const credited = alias(wallets, 'credited');
+  const rows = await db
+    .select({
+      id: transactions.id,
+      debitedWalletId: transactions.debitedWalletId,
+      creditedWalletId: transactions.creditedWalletId,
+      transactionTypeId: transactions.transactionTypeId,
+      debitedFound: sql<boolean>`${debited.id} is not null`,
+      creditedFound: sql<boolean>`${credited.id} is not null`,
+      typeFound: sql<boolean>`${transactionTypes.id} is not null`,
+    })
+    .from(transactions)
+    .leftJoin(debited, eq(debited.id, transactions.debitedWalletId))
+    .leftJoin(credited, eq(credited.id, transactions.creditedWalletId))
+    .leftJoin(transactionTypes, eq(transactionTypes.id, transactions.transactionTypeId))
+    .where(or(isNull(debited.id), isNull(credited.id), isNull(transactionTypes.id)))
+    .limit(MAX_PROBLEMS_PER_CHECK);
+  return rows.map((r) => {
+    const missing = [
+      r.debitedFound ? [] : [`debited wallet ${r.debitedWalletId}`],
+      r.creditedFound ? [] : [`credited wallet ${r.creditedWalletId}`],
+      r.typeFound ? [] : [`transaction type ${r.transactionTypeId}`],
+    ].flat();
+    return {
+      check: 'POSTING_REFERENCE',
+      transactionId: r.id,
+      message: `Transaction ${r.id} names ${missing.join(' and ')}, which ${missing.length > 1 ? 'do' : 'does'} not exist`,
+    };
+  });
 }

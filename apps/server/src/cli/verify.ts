@@ -7,7 +7,7 @@ runCommand(() =>
     const problems = await verifyLedger(database.db);
     if (problems.length === 0) {
       process.stdout.write(
-        'Ledger verified: every wallet balance equals its credits minus debits, every currency sums to 0, every reversal links a REVERSED original, every held balance equals its pending holds.\n',
+        'Ledger verified: every wallet balance equals its credits minus debits, every currency sums to 0, every reversal links a REVERSED original, every held balance equals its pending holds, every posting names wallets and a transaction type that exist.\n',
       );
       return 0;
     }

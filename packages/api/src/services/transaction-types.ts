@@ -46,7 +46,7 @@ export function createTransactionTypeService({ database }: { database: Database 
       return database.db.transaction(async (tx) => {
         const byId = eq(transactionTypes.id, input.id);
         // Locked, so that the audit's "before" is what this change replaced; with the lock the update
-        // takes anyway, which lets postings' foreign-key checks on this row go on meanwhile.
+        // takes anyway, which lets the foreign-key checks of rules and limits on this row go on meanwhile.
         const [old] = await tx.select().from(transactionTypes).where(byId).for('no key update');
         if (!old) throw new DomainError('NOT_FOUND', 'No such transaction type');
         const [row] = await tx.update(transactionTypes).set({ status: input.status }).where(byId).returning();
