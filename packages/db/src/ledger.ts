@@ -57,15 +57,15 @@ export async function readTransactionTypes(
   });
 }
 
-// The wallet types of the wallets about to be locked, once each however many wallets share one: reference
-// data, read as committed now. A wallet never changes type, so this needs none of their locks.
-const WALLET_TYPES_OF = `
+// Every wallet type: reference data (a catalog an admin keeps, a handful of rows), read as committed now,
+// whole. Picking the types of the wallets about to be locked cost a second pass over those wallets by key,
+// as much as the lock itself in a bulk's batch. A wallet never changes type, so this needs no lock.
+const WALLET_TYPES = `
   select wt.id, wt.code, wt.name, wt.description,
          wt.minimum_transaction_amount as "minimumTransactionAmount",
          wt.maximum_transaction_amount as "maximumTransactionAmount",
          wt.allow_negative_balance as "allowNegativeBalance", wt.created_at as "createdAt"
-  from wallet_types wt
-  where wt.id in (select w.wallet_type_id from wallets w where w.id = any($1::uuid[]))`;
+  from wallet_types wt`;
 
 // ORDER BY runs below the row locking, so rows are locked in id order: every batch and every reversal
 // takes its locks in the same order, and A→B beside B→A queue behind each other instead of deadlocking.
@@ -86,7 +86,7 @@ const LOCK_WALLETS = `
  */
 export async function lockWalletsInIdOrder(run: RunSql, ids: string[]): Promise<Map<string, LockedWallet>> {
   const [typeRows, rows] = await Promise.all([
-    run(WALLET_TYPES_OF, [pgArray(ids)]),
+    run(WALLET_TYPES, []),
     run(LOCK_WALLETS, [pgArray(ids)]),
   ]);
   const types = new Map(typeRows.map((r) => [r.id as string, toWalletType(r)]));

@@ -249,7 +249,8 @@ async function genericScansOf(
     (type, i) => `'${String(statement.params[i]).replaceAll("'", "''")}'::${type}`,
   );
   await connection.unsafe('set plan_cache_mode = force_generic_plan');
-  const [row] = await connection.unsafe(`explain (format json) execute ${name}(${values.join(', ')})`);
+  const args = values.length > 0 ? `(${values.join(', ')})` : '';
+  const [row] = await connection.unsafe(`explain (format json) execute ${name}${args}`);
   return relationsScanned((row as Record<string, unknown>)['QUERY PLAN']).filter(
     (relation) => WATCHED.has(tableOf(relation)) && !emptyTables.has(relation),
   );
