@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { uniqueViolation } from '@tekana/db';
+import { v7 as uuidV7 } from 'uuid';
 
 // Crockford's base 32: no I, L, O or U, so a reference read out over the phone is not misheard.
 const READABLE = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -17,6 +18,15 @@ function pooledRandomBytes(count: number): Buffer {
   }
   used += count;
   return pool.subarray(used - count, used);
+}
+
+/**
+ * A posting's id: a version 7 UUID (RFC 9562), whose first 48 bits are the time in milliseconds, so that a
+ * month's primary key grows at its right edge. A random (version 4) id touched a random page of it per
+ * posting, and the first touch of a page after each checkpoint writes the whole page to the WAL.
+ */
+export function newPostingId(): string {
+  return uuidV7();
 }
 
 /**

@@ -54,6 +54,25 @@ async function ownTransferType(limits = { minimumAmount: 1, maximumAmount: 1_000
 }
 
 describe('posting a transaction', () => {
+  it('gives each posting a time-ordered id (a version 7 UUID): a later posting sorts after an earlier one', async () => {
+    const alice = await bed.fundedCustomer(1_000);
+    const bob = await bed.fundedCustomer(0);
+    const first = await bed.services.ledger.post(
+      alice.customer,
+      posting('TRANSFER', alice.wallet.id, bob.wallet.id, 1, bed.ref()),
+    );
+    await new Promise((r) => setTimeout(r, 2));
+    const second = await bed.services.ledger.post(
+      alice.customer,
+      posting('TRANSFER', alice.wallet.id, bob.wallet.id, 1, bed.ref()),
+    );
+    for (const { id } of [first, second]) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/);
+    expect(second.id > first.id).toBe(true);
+    // Its first 48 bits are the time it was made, to the millisecond.
+    const madeAt = Number.parseInt(second.id.replace('-', '').slice(0, 12), 16);
+    expect(Math.abs(madeAt - new Date(second.createdAt).getTime())).toBeLessThan(1_000);
+  });
+
   it('moves the amount from the debited to the credited wallet and records both balances after it', async () => {
     const alice = await bed.fundedCustomer(10_000);
     const bob = await bed.fundedCustomer(500);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   type Actor,
   DomainError,
@@ -29,7 +28,7 @@ import {
 import type { Clock } from '../ports/clock';
 import { ownersIn, toTransaction, transactionFor } from './api-rows';
 import { auditEntry } from './audit';
-import { makeReferenceNumber, referencesAt } from './generated-numbers';
+import { makeReferenceNumber, newPostingId, referencesAt } from './generated-numbers';
 import { type BulkCall, outboxNoticesFor } from './ledger-notices';
 import { createLimitPeriods } from './limit-periods';
 import { limitGiveBack } from './limit-usage';
@@ -173,7 +172,7 @@ export function createLedgerService(deps: LedgerDeps) {
             const reversal = await writePosting(
               run,
               {
-                id: randomUUID(),
+                id: newPostingId(),
                 referenceNumber: makeReferenceNumber(postedAt),
                 externalReferenceNumber: reversalReferenceOf(original.id),
                 requestHash: reversalFingerprint(actor, original.id),

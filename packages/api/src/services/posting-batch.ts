@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { type Actor, DomainError, holdSecondsOf, type TransactionCreateInput } from '@tekana/contracts';
 import type {
   BalanceChange,
@@ -13,6 +12,7 @@ import type {
 } from '@tekana/db';
 import { ownersIn, type PostingOwners, toPostingFields } from './api-rows';
 import { auditEntry } from './audit';
+import { newPostingId } from './generated-numbers';
 import { newHold } from './hold-checks';
 import { type BulkCall, type NoticedPosting, outboxNoticesFor } from './ledger-notices';
 import { type LimitUsage, limitExceededError } from './limit-usage';
@@ -143,7 +143,7 @@ export function planBatch(
       debited.heldBalance += input.amount;
     }
     const posting: NewPosting = {
-      id: randomUUID(),
+      id: newPostingId(),
       referenceNumber: newReference(),
       externalReferenceNumber: input.externalReferenceNumber,
       requestHash,
