@@ -28,7 +28,7 @@ import { pendingNotices, relayOutbox } from './outbox';
 import { dropPgbenchDatabase, ensurePgbench, runPgbench } from './pgbench';
 import { countRedisKeys, deleteRedisKeys } from './redis-keys';
 import { CASE_COLUMNS, formatTable, type Measurement, withRatios, writeJson } from './report';
-import { seedBenchLedger } from './seed';
+import { checkpoint, seedBenchLedger } from './seed';
 import { startSmsSink } from './sms-sink';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -242,7 +242,11 @@ async function measureTransfers(config: BenchConfig, run: Run, load: LoadSetting
   for (const c of chosen) {
     const logFile = logPath(root, run.stamp, `server-${c.kind}`);
     const isFirst = c === chosen[0];
-    if (!isFirst) say(`${c.name}: starting a fresh server`);
+    if (!isFirst) {
+      // The first case starts after the seed's checkpoint; each other one after its own.
+      await checkpoint(config.DATABASE_URL);
+      say(`${c.name}: starting a fresh server`);
+    }
     const server = isFirst ? first : await startTekanaServer(settings, logFile);
     say(`${c.name}: ${c.connections} connections for ${load.durationSeconds} s`);
     const next =
@@ -268,6 +272,7 @@ async function measureTransfers(config: BenchConfig, run: Run, load: LoadSetting
     details[c.name] = result.details;
   }
   if (config.BENCH_CASES.includes('engine')) {
+    await checkpoint(config.DATABASE_URL);
     say(`engine in process (no HTTP): ${load.connections} callers for ${load.durationSeconds} s`);
     measurements.push(await measureEngineInProcess(config.DATABASE_URL, ledger, run.tag, load));
   }

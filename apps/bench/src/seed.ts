@@ -15,6 +15,20 @@ function accountNumbers(count: number): string[] {
 }
 
 /**
+ * Writes out every dirty page of the cluster and starts a new checkpoint cycle, so that the case that runs
+ * next neither flushes the pages of what ran before it nor meets the checkpoint its WAL would have brought
+ * on: every case starts where the first one does.
+ */
+export async function checkpoint(databaseUrl: string): Promise<void> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql`checkpoint`;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/**
  * Seeds `count` PERSONAL RWF wallets funded with `funding` each by DEPOSITs from the RWF FLOAT, and one
  * MERCHANT RWF wallet, in a few set-based statements. The ledger invariants hold exactly afterwards:
  * every wallet's balance is its credits minus debits, and the RWF balances still sum to 0.
@@ -81,11 +95,11 @@ export async function seedBenchLedger(
         update wallets set current_balance = current_balance - ${funding}::bigint * ${count}::bigint
         where id = ${float.id}`;
     });
-    // The seed's pages written out now, so that no case pays for flushing them (pgbench's gets the same).
-    await sql`checkpoint`;
   } finally {
     await sql.end({ timeout: 5 });
   }
+  // The seed's pages written out now, so that no case pays for flushing them (pgbench's gets the same).
+  await checkpoint(databaseUrl);
   const wallet = (i: number): BenchWallet => ({
     walletId: walletIds[i] as string,
     customerId: customerIds[i] as string,
