@@ -85,10 +85,7 @@ const LOCK_WALLETS = `
  * round trip for both). Missing wallets are absent from the map.
  */
 export async function lockWalletsInIdOrder(run: RunSql, ids: string[]): Promise<Map<string, LockedWallet>> {
-  const [typeRows, rows] = await Promise.all([
-    run(WALLET_TYPES, []),
-    run(LOCK_WALLETS, [pgArray(ids)]),
-  ]);
+  const [typeRows, rows] = await Promise.all([run(WALLET_TYPES, []), run(LOCK_WALLETS, [pgArray(ids)])]);
   const types = new Map(typeRows.map((r) => [r.id as string, toWalletType(r)]));
   return new Map(
     rows.map((r) => {

@@ -1,5 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { makeAccountNumber } from '@tekana/contracts';
+import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,11 +7,10 @@ import {
   type OwnDatabase,
   type OwnDataDir,
 } from '../../../test/own-database';
+import { openWallet as openWalletRow, writeTestPosting } from '../test/ledger-rows';
 import { createDatabase, type Database } from './client';
-import { lockWalletsInIdOrder, writePosting } from './ledger';
 import { causeChain } from './postgres-errors';
-import { customers, transactionTypes, wallets, walletTypes } from './schema';
-import { randomDigits } from './seed';
+import { transactionTypes, wallets } from './schema';
 
 /** The SQLSTATE an error (or one it wraps: drizzle wraps the driver's) carries. */
 const sqlstateOf = (error: unknown) => [...causeChain(error)].find((e) => typeof e.code === 'string')?.code;
@@ -51,34 +49,7 @@ describe.each(['postgres', 'embedded'] as const)('what postings name, without fo
     ownDataDir?.remove();
   });
 
-  async function openWallet() {
-    const { db } = database;
-    const tag = randomBytes(4).toString('hex');
-    const [owner] = await db
-      .insert(customers)
-      .values({
-        firstName: 'R',
-        lastName: tag,
-        email: `${tag}@references.test`,
-        phoneNumber: `+1555${tag}`,
-        idType: 'NID',
-        idNumber: tag,
-        gender: 'FEMALE',
-      })
-      .returning();
-    const [personal] = await db.select().from(walletTypes).where(eq(walletTypes.code, 'PERSONAL'));
-    const [wallet] = await db
-      .insert(wallets)
-      .values({
-        customerId: owner?.id ?? '',
-        walletTypeId: personal?.id ?? '',
-        currencyCode: 'RWF',
-        accountNumber: makeAccountNumber(randomDigits),
-      })
-      .returning();
-    if (!wallet) throw new Error('no wallet');
-    return wallet;
-  }
+  const openWallet = () => openWalletRow(database);
 
   /** A transaction type of the test's own, which no rule or limit names. */
   async function ownTransactionType() {
@@ -91,34 +62,8 @@ describe.each(['postgres', 'embedded'] as const)('what postings name, without fo
     return type;
   }
 
-  /** A posting written by the ledger's own SQL, under both wallets' locks (no business rules: not this test's). */
-  async function post(debitedWalletId: string, creditedWalletId: string, transactionTypeId: string) {
-    const ref = randomBytes(8).toString('hex');
-    return database.transact(async (run) => {
-      const locked = await lockWalletsInIdOrder(run, [debitedWalletId, creditedWalletId]);
-      const balanceOf = (id: string) => locked.get(id)?.currentBalance ?? 0;
-      return writePosting(
-        run,
-        {
-          id: randomUUID(),
-          status: 'COMPLETED',
-          referenceNumber: `TX${ref}`,
-          externalReferenceNumber: ref,
-          requestHash: ref,
-          transactionTypeId,
-          channelType: 'WEB',
-          debitedWalletId,
-          creditedWalletId,
-          amount: 100,
-          currencyCode: 'RWF',
-          statusMessage: null,
-          reversalOf: null,
-        },
-        new Date(),
-        { debited: balanceOf(debitedWalletId), credited: balanceOf(creditedWalletId) },
-      );
-    });
-  }
+  const post = (debitedWalletId: string, creditedWalletId: string, transactionTypeId: string) =>
+    writeTestPosting(database, { debitedWalletId, creditedWalletId, transactionTypeId, amount: 100 });
 
   const walletExists = async (id: string) =>
     (await database.db.select({ id: wallets.id }).from(wallets).where(eq(wallets.id, id))).length === 1;

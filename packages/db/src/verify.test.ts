@@ -1,12 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { makeAccountNumber } from '@tekana/contracts';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOwnDataDir } from '../../../test/own-database';
+import { openWallet as openWalletRow, writeTestPosting } from '../test/ledger-rows';
 import { createDatabase } from './client';
-import { lockWalletsInIdOrder, writePosting } from './ledger';
-import { customers, transactions, transactionTypes, wallets, walletTypes } from './schema';
-import { findFloatWallet, randomDigits } from './seed';
+import { transactions, transactionTypes, wallets } from './schema';
+import { findFloatWallet } from './seed';
 import { verifyLedger } from './verify';
 
 // A database of this file's own: these tests break the ledger on purpose.
@@ -22,69 +21,9 @@ afterAll(async () => {
   own.remove();
 });
 
-async function openWallet() {
-  const tag = randomBytes(4).toString('hex');
-  const [owner] = await db
-    .insert(customers)
-    .values({
-      firstName: 'V',
-      lastName: tag,
-      email: `${tag}@verify.test`,
-      phoneNumber: `+1555${tag}`,
-      idType: 'NID',
-      idNumber: tag,
-      gender: 'MALE',
-    })
-    .returning();
-  const [personal] = await db.select().from(walletTypes).where(eq(walletTypes.code, 'PERSONAL'));
-  const [wallet] = await db
-    .insert(wallets)
-    .values({
-      customerId: owner?.id ?? '',
-      walletTypeId: personal?.id ?? '',
-      currencyCode: 'RWF',
-      accountNumber: makeAccountNumber(randomDigits),
-    })
-    .returning();
-  if (!wallet) throw new Error('no wallet');
-  return wallet;
-}
-
-/** A posting as the ledger writes it (balances and row together), checks skipped: this is verify's test. */
-async function post(
-  debitedWalletId: string,
-  creditedWalletId: string,
-  amount: number,
-  reversalOf: string | null = null,
-) {
-  const [transactionType] = await db.select().from(transactionTypes).limit(1);
-  if (!transactionType) throw new Error('not seeded');
-  const ref = randomBytes(8).toString('hex');
-  return database.transact(async (run) => {
-    const locked = await lockWalletsInIdOrder(run, [debitedWalletId, creditedWalletId]);
-    const balanceOf = (id: string) => locked.get(id)?.currentBalance ?? 0;
-    return writePosting(
-      run,
-      {
-        id: randomUUID(),
-        status: 'COMPLETED',
-        referenceNumber: `TX${ref}`,
-        externalReferenceNumber: reversalOf ? `reversal:${reversalOf}` : ref,
-        requestHash: ref,
-        transactionTypeId: transactionType.id,
-        channelType: 'WEB',
-        debitedWalletId,
-        creditedWalletId,
-        amount,
-        currencyCode: 'RWF',
-        statusMessage: null,
-        reversalOf,
-      },
-      new Date(),
-      { debited: balanceOf(debitedWalletId), credited: balanceOf(creditedWalletId) },
-    );
-  });
-}
+const openWallet = () => openWalletRow(database);
+const post = (debitedWalletId: string, creditedWalletId: string, amount: number, reversalOf?: string) =>
+  writeTestPosting(database, { debitedWalletId, creditedWalletId, amount, reversalOf });
 
 describe('verifyLedger', () => {
   it('finds nothing wrong when every balance is the sum of its postings', async () => {
