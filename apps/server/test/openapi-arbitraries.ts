@@ -333,9 +333,8 @@ export function requestsOf(operation: Operation, hints: Hints) {
         invalidValue(operation.pathParams, parts.path)
           .map((path) => ({ ...parts, path: asRecord(path) }))
           // An empty segment, `.` or `..` would be another route (or normalized away by the URL parser).
-          .filter((p) =>
-            Object.values(p.path).every((v) => !['', '.', '..', 'undefined'].includes(String(v))),
-          ),
+          // Judged as `urlOf` writes the value: `String` throws on an object without a usable toString.
+          .filter((p) => Object.values(p.path).every((v) => !['', '.', '..', 'undefined'].includes(text(v)))),
       );
     }
     if (operation.body) {
