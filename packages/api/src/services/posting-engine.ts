@@ -32,10 +32,9 @@ export type PostingResult =
 export type PostingEngine = ReturnType<typeof createPostingEngine>;
 
 /**
- * One committed batch, as metrics see it: its postings, its whole time (until its callers are answered),
- * and its two round trips: the lock trip (BEGIN, the wallets' locks, the keys, the limits' usage) and the
- * write trip (rows, balances, notices and COMMIT, which waits for the WAL flush; absent when the batch
- * wrote nothing).
+ * One committed batch, as metrics see it: its postings, its whole time (to its commit), and its two round
+ * trips: the lock trip (BEGIN, the wallets' locks, the keys, the limits' usage) and the write trip (rows,
+ * balances, notices and COMMIT, which waits for the WAL flush; absent when the batch wrote nothing).
  */
 export type PostingBatchFigures = {
   postings: number;
@@ -139,10 +138,10 @@ export function createPostingEngine(deps: PostingEngineDeps) {
     for (let attempt = 1; ; attempt++) {
       try {
         const { outcomes, postedAt, postings, notices, trips } = await attemptBatch(entries);
+        if (notices > 0) deps.onNoticesCommitted?.();
+        deps.onBatch?.({ postings, seconds: secondsNow() - started, ...trips });
         return () => {
           for (const [i, entry] of entries.entries()) entry.settle(finalResults(outcomes[i] ?? [], postedAt));
-          if (notices > 0) deps.onNoticesCommitted?.();
-          deps.onBatch?.({ postings, seconds: secondsNow() - started, ...trips });
         };
       } catch (error) {
         if (attempt < MAX_ATTEMPTS && retryable(error)) continue;
