@@ -1,14 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createOwnDatabase,
-  createOwnDataDir,
-  type OwnDatabase,
-  type OwnDataDir,
-} from '../../../test/own-database';
+import { describe, expect, it } from 'vitest';
 import { openWallet as openWalletRow, writeTestPosting } from '../test/ledger-rows';
-import { createDatabase, type Database } from './client';
+import { useMigratedDatabase } from '../test/migrated-database';
 import { causeChain } from './postgres-errors';
 import { transactionTypes, wallets } from './schema';
 
@@ -29,33 +23,15 @@ async function refusalOf(call: Promise<unknown>): Promise<{ code: unknown; messa
 // Postings name their wallets and transaction type without foreign keys (migration 0009): what a user or
 // an operator sees must be what the foreign keys gave on the delete side, in both runtime modes.
 describe.each(['postgres', 'embedded'] as const)('what postings name, without foreign keys (%s)', (kind) => {
-  let database: Database;
-  let own: OwnDatabase | undefined;
-  let ownDataDir: OwnDataDir | undefined;
+  const database = useMigratedDatabase(kind, { label: 'references' });
 
-  beforeAll(async () => {
-    if (kind === 'postgres') {
-      own = await createOwnDatabase({ label: 'references' });
-      database = createDatabase({ databaseUrl: own.url, dataDir: '' });
-    } else {
-      ownDataDir = createOwnDataDir('references');
-      database = createDatabase({ dataDir: ownDataDir.dataDir });
-    }
-    await database.migrate();
-  });
-  afterAll(async () => {
-    await database.close();
-    await own?.drop();
-    ownDataDir?.remove();
-  });
-
-  const openWallet = () => openWalletRow(database);
+  const openWallet = () => openWalletRow(database());
 
   /** A transaction type of the test's own, which no rule or limit names. */
   async function ownTransactionType() {
     const code = `T_${randomBytes(5).toString('hex').toUpperCase()}`;
-    const [type] = await database.db
-      .insert(transactionTypes)
+    const [type] = await database()
+      .db.insert(transactionTypes)
       .values({ code, name: code, minimumAmount: 1, maximumAmount: 1_000_000 })
       .returning();
     if (!type) throw new Error('no transaction type');
@@ -63,14 +39,14 @@ describe.each(['postgres', 'embedded'] as const)('what postings name, without fo
   }
 
   const post = (debitedWalletId: string, creditedWalletId: string, transactionTypeId: string) =>
-    writeTestPosting(database, { debitedWalletId, creditedWalletId, transactionTypeId, amount: 100 });
+    writeTestPosting(database(), { debitedWalletId, creditedWalletId, transactionTypeId, amount: 100 });
 
   const walletExists = async (id: string) =>
-    (await database.db.select({ id: wallets.id }).from(wallets).where(eq(wallets.id, id))).length === 1;
+    (await database().db.select({ id: wallets.id }).from(wallets).where(eq(wallets.id, id))).length === 1;
   const typeExists = async (id: string) =>
     (
-      await database.db
-        .select({ id: transactionTypes.id })
+      await database()
+        .db.select({ id: transactionTypes.id })
         .from(transactionTypes)
         .where(eq(transactionTypes.id, id))
     ).length === 1;
@@ -81,7 +57,7 @@ describe.each(['postgres', 'embedded'] as const)('what postings name, without fo
     const payee = await openWallet();
     await post(payer.id, payee.id, type.id);
     for (const wallet of [payer, payee]) {
-      const refusal = await refusalOf(database.db.delete(wallets).where(eq(wallets.id, wallet.id)));
+      const refusal = await refusalOf(database().db.delete(wallets).where(eq(wallets.id, wallet.id)));
       expect(refusal.code).toBe('23503');
       expect(refusal.message).toContain(`wallet ${wallet.id} cannot be deleted: postings name it`);
       expect(await walletExists(wallet.id)).toBe(true);
@@ -92,7 +68,7 @@ describe.each(['postgres', 'embedded'] as const)('what postings name, without fo
     const type = await ownTransactionType();
     await post((await openWallet()).id, (await openWallet()).id, type.id);
     const refusal = await refusalOf(
-      database.db.delete(transactionTypes).where(eq(transactionTypes.id, type.id)),
+      database().db.delete(transactionTypes).where(eq(transactionTypes.id, type.id)),
     );
     expect(refusal.code).toBe('23503');
     expect(refusal.message).toContain(`transaction type ${type.id} cannot be deleted: postings name it`);
@@ -104,15 +80,15 @@ describe.each(['postgres', 'embedded'] as const)('what postings name, without fo
     const wallet = await openWallet();
     // Postings between other wallets, of another type, do not hold these back.
     await post((await openWallet()).id, (await openWallet()).id, (await ownTransactionType()).id);
-    await database.db.delete(wallets).where(eq(wallets.id, wallet.id));
-    await database.db.delete(transactionTypes).where(eq(transactionTypes.id, type.id));
+    await database().db.delete(wallets).where(eq(wallets.id, wallet.id));
+    await database().db.delete(transactionTypes).where(eq(transactionTypes.id, type.id));
     expect(await walletExists(wallet.id)).toBe(false);
     expect(await typeExists(type.id)).toBe(false);
   });
 
   it('leaves transactions, and every month of it, without a foreign key, and the other tables theirs', async () => {
     const foreignKeys = async (where: string) => {
-      const [row] = await database.transact((run) =>
+      const [row] = await database().transact((run) =>
         run(`select count(*)::int as n from pg_constraint c where c.contype = 'f' and ${where}`),
       );
       return Number(row?.n);
